@@ -1,0 +1,95 @@
+/**
+ * Configuration, read from the environment once at start-up. This is the only module that
+ * reads `Deno.env`; everything else receives a `Config`.
+ */
+
+export interface Config {
+  /** The project's URL (`SUPABASE_URL`); the JWT issuer is `<url>/auth/v1`. */
+  supabaseUrl: string;
+  /** Legacy HS256 JWT secret; undefined when only JWKS (asymmetric keys) is used. */
+  jwtSecret?: string;
+  /** Service credentials that act for any user when they name `user_id`. */
+  serviceKeys: string[];
+  /** Postgres URL: our own pooler secret when set, else `SUPABASE_DB_URL`. */
+  dbUrl: string;
+  /** Max Postgres connections per isolate. */
+  dbPoolSize: number;
+  /** A Binance-compatible base URL that replaces Binance (the simulator locally). */
+  binanceApiUrl?: string;
+  /** Timeout of one HTTP request to Binance. */
+  exchangeTimeoutMs: number;
+  /** Overall deadline for a read, retries included. */
+  readDeadlineMs: number;
+  /** How long the markets cached in Postgres stay fresh. */
+  marketsTtlSeconds: number;
+  /** ccxt instances kept per isolate (LRU), bounding memory (~0.5 MB each). */
+  exchangeCacheSize: number;
+  /**
+   * How long the request that records an order holds the right to send it; longer than the
+   * exchange timeout plus Binance's recvWindow.
+   */
+  submitLeaseSeconds: number;
+  /** Orders still `pending` after this many seconds are settled by sync-orders. */
+  syncMinAgeSeconds: number;
+  /** Allowed CORS origins; `*` for any. */
+  corsOrigins: string[];
+  /** Largest accepted request body. */
+  maxBodyBytes: number;
+}
+
+type Env = { get(name: string): string | undefined };
+
+function num(env: Env, name: string, fallback: number): number {
+  const raw = env.get(name);
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number`);
+  return value;
+}
+
+function required(env: Env, ...names: string[]): string {
+  for (const name of names) {
+    const value = env.get(name);
+    if (value) return value;
+  }
+  throw new Error(`missing configuration: ${names.join(" or ")}`);
+}
+
+/** Parses `SUPABASE_SECRET_KEYS`, which the platform gives as JSON (`{"default":"sb_secret_…"}`). */
+function secretKeys(raw: string | undefined): string[] {
+  if (!raw) return [];
+  try {
+    const parsed = JSON.parse(raw);
+    if (typeof parsed === "string") return [parsed];
+    if (parsed && typeof parsed === "object") {
+      return Object.values(parsed).filter((v): v is string => typeof v === "string");
+    }
+  } catch {
+    // A plain comma-separated list.
+  }
+  return raw.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+export function loadConfig(env: Env = Deno.env): Config {
+  const serviceRoleKey = env.get("SUPABASE_SERVICE_ROLE_KEY");
+  return {
+    supabaseUrl: required(env, "SUPABASE_URL").replace(/\/+$/, ""),
+    jwtSecret: env.get("SUPABASE_JWT_SECRET") || env.get("JWT_SECRET") || undefined,
+    serviceKeys: [
+      ...(serviceRoleKey ? [serviceRoleKey] : []),
+      ...secretKeys(env.get("SUPABASE_SECRET_KEYS")),
+      ...secretKeys(env.get("TRADING_SERVICE_KEYS")),
+    ],
+    dbUrl: required(env, "TRADING_DB_URL", "SUPABASE_DB_URL"),
+    dbPoolSize: num(env, "TRADING_DB_POOL_SIZE", 4),
+    binanceApiUrl: env.get("BINANCE_API_URL") || undefined,
+    exchangeTimeoutMs: num(env, "BINANCE_TIMEOUT_MS", 10_000),
+    readDeadlineMs: num(env, "READ_DEADLINE_MS", 15_000),
+    marketsTtlSeconds: num(env, "MARKETS_TTL_SECONDS", 3600),
+    exchangeCacheSize: num(env, "EXCHANGE_CACHE_SIZE", 64),
+    submitLeaseSeconds: num(env, "SUBMIT_LEASE_SECONDS", 30),
+    syncMinAgeSeconds: num(env, "SYNC_MIN_AGE_SECONDS", 30),
+    corsOrigins: (env.get("CORS_ALLOWED_ORIGINS") ?? "*").split(",").map((s) => s.trim()),
+    maxBodyBytes: num(env, "MAX_BODY_BYTES", 16 * 1024),
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * The database API of DESIGN.md: each step is one call of a `trading.*` SQL function in its
+ * own implicit transaction, so it works through Supavisor's transaction-mode pooler
+ * (`prepare: false`, no session state). All data logic lives in SQL (supabase/migrations).
+ */
+import postgres from "postgres";
+import { AppError, isErrorCode } from "./errors.ts";
+
+/** An order row as stored (`public.orders`); numerics arrive as decimal strings. */
+export interface OrderRow {
+  id: string;
+  account_id: string;
+  user_id: string;
+  client_order_id: string;
+  exchange_order_id: string | null;
+  symbol: string;
+  side: "buy" | "sell";
+  type: "market" | "limit";
+  time_in_force: string | null;
+  price: string | null;
+  amount: string | null;
+  quote_amount: string | null;
+  filled: string | null;
+  remaining: string | null;
+  average: string | null;
+  cost: string | null;
+  fee_cost: string | null;
+  fee_currency: string | null;
+  status: "pending" | "open" | "closed" | "canceled" | "rejected" | "expired";
+  error: Record<string, unknown> | null;
+  request: Record<string, unknown> | null;
+  position_id: string | null;
+  created_at: string;
+  updated_at: string;
+  [column: string]: unknown;
+}
+
+export interface PositionRow {
+  id: string;
+  account_id: string;
+  symbol: string;
+  status: "open" | "closed";
+  quantity: string;
+  avg_entry_price: string | null;
+  realized_pnl: string;
+  [column: string]: unknown;
+}
+
+export interface AccountInfo {
+  id: string;
+  label: string;
+  environment: "live" | "testnet";
+  key_hint: string;
+  permissions: Record<string, unknown>;
+  [column: string]: unknown;
+}
+
+/** An account with its decrypted credentials: never logged, never returned. */
+export interface AccountContext {
+  account: AccountInfo;
+  credentials: { api_key: string; secret: string };
+  backoff_until: string | null;
+}
+
+export interface BeginOrderResult extends AccountContext {
+  order: OrderRow;
+  created: boolean;
+  matches: boolean;
+  /** This request holds the submission lease and may send the order. */
+  claimed: boolean;
+  /** The order's position, when it has one. */
+  position?: PositionRow | null;
+}
+
+export interface RecordResult {
+  order: OrderRow | null;
+  position: PositionRow | null;
+}
+
+export interface SyncBatch extends AccountContext {
+  orders: OrderRow[];
+}
+
+export interface Db {
+  saveExchangeAccount(args: {
+    userId: string;
+    label: string;
+    environment: string;
+    apiKey: string;
+    secret: string;
+    permissions: Record<string, unknown>;
+  }): Promise<AccountInfo>;
+  deleteExchangeAccount(userId: string, label: string): Promise<AccountInfo | null>;
+  listExchangeAccounts(userId: string): Promise<AccountInfo[]>;
+  accountContext(userId: string, label: string | null): Promise<AccountContext>;
+  beginOrder(
+    userId: string,
+    label: string | null,
+    clientOrderId: string,
+    request: Record<string, unknown>,
+    leaseSeconds: number,
+  ): Promise<BeginOrderResult>;
+  recordOrder(
+    accountId: string,
+    order: unknown | null,
+    trades: unknown[],
+    amountStep: string | null,
+  ): Promise<RecordResult>;
+  rejectOrder(accountId: string, clientOrderId: string, error: unknown): Promise<OrderRow | null>;
+  /** Forgets a pending order that certainly never reached the exchange. */
+  releaseOrder(accountId: string, clientOrderId: string): Promise<void>;
+  findOrder(
+    userId: string,
+    label: string | null,
+    exchangeOrderId: string | null,
+    clientOrderId: string | null,
+  ): Promise<AccountContext & { order: OrderRow | null }>;
+  ordersToSync(userId: string | null, minAgeSeconds: number, limit: number): Promise<SyncBatch[]>;
+  getMarkets(source: string, maxAgeSeconds: number): Promise<unknown[] | null>;
+  putMarkets(source: string, markets: unknown[]): Promise<void>;
+  setBackoff(environment: string, until: Date, reason: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  url: string;
+  max: number;
+  /** Called with the duration of every round trip, for the request log. */
+  onQuery?: (ms: number) => void;
+}
+
+type Sql = ReturnType<typeof postgres>;
+
+/**
+ * JSON.parse that keeps every non-integer or long number as its exact decimal text
+ * (`0.30000000000000004` never appears; `numeric` values stay exact). Small integers stay
+ * numbers. Uses the reviver's source text (V8 ≥ 11.4).
+ */
+export function parseExactJson(text: string): unknown {
+  return JSON.parse(text, function (_key, value, context?: { source?: string }) {
+    if (typeof value === "number" && context?.source !== undefined) {
+      const src = context.source;
+      if (!/^-?\d{1,15}$/.test(src)) return src;
+    }
+    return value;
+  });
+}
+
+/** A raised `CODE` from SQL becomes that AppError; anything else stays a (500) bug. */
+function translateDbError(err: unknown): unknown {
+  const e = err as { code?: string; message?: string; detail?: string };
+  if (e?.code === "P0001" && isErrorCode(e.message)) {
+    return new AppError(e.message, e.detail ?? messageFor(e.message));
+  }
+  return err;
+}
+
+function messageFor(code: string): string {
+  switch (code) {
+    case "CREDENTIALS_MISSING":
+      return "No Binance API key is saved for this account; save one with exchange-keys";
+    case "ORDER_NOT_FOUND":
+      return "Order not found";
+    default:
+      return code;
+  }
+}
+
+export function createDb(opts: DbOptions): Db {
+  const sql: Sql = postgres(opts.url, {
+    prepare: false,
+    max: opts.max,
+    idle_timeout: 20,
+    connect_timeout: 5,
+    max_lifetime: 60 * 30,
+    onnotice: () => {},
+    types: {
+      // jsonb with its numbers kept exact: money must not pass through a float.
+      exactJson: {
+        to: 3802,
+        from: [114, 3802],
+        serialize: (x: unknown) => JSON.stringify(x),
+        parse: parseExactJson,
+      },
+    },
+  });
+
+  async function call<T>(fn: string, types: string[], args: unknown[]): Promise<T> {
+    const params = types.map((t, i) => `$${i + 1}::${t}`).join(", ");
+    const started = performance.now();
+    try {
+      const rows = await sql.unsafe(
+        `select trading.${fn}(${params}) as r`,
+        args.map((a, i) => types[i] === "jsonb" && a !== null ? JSON.stringify(a) : a) as never,
+      );
+      return rows[0]?.r as T;
+    } catch (err) {
+      throw translateDbError(err);
+    } finally {
+      opts.onQuery?.(performance.now() - started);
+    }
+  }
+
+  return {
+    saveExchangeAccount: (a) =>
+      call("save_exchange_account", ["uuid", "text", "text", "text", "text", "jsonb"], [
+        a.userId,
+        a.label,
+        a.environment,
+        a.apiKey,
+        a.secret,
+        a.permissions,
+      ]),
+    deleteExchangeAccount: (userId, label) =>
+      call("delete_exchange_account", ["uuid", "text"], [userId, label]),
+    listExchangeAccounts: async (userId) =>
+      (await call<AccountInfo[] | null>("list_exchange_accounts", ["uuid"], [userId])) ?? [],
+    accountContext: (userId, label) => call("account_context", ["uuid", "text"], [userId, label]),
+    beginOrder: (userId, label, clientOrderId, request, leaseSeconds) =>
+      call("begin_order", ["uuid", "text", "text", "jsonb", "int"], [
+        userId,
+        label,
+        clientOrderId,
+        request,
+        leaseSeconds,
+      ]),
+    recordOrder: (accountId, order, trades, amountStep) =>
+      call("record_order", ["uuid", "jsonb", "jsonb", "numeric"], [
+        accountId,
+        order,
+        trades,
+        amountStep,
+      ]),
+    rejectOrder: (accountId, clientOrderId, error) =>
+      call("reject_order", ["uuid", "text", "jsonb"], [accountId, clientOrderId, error]),
+    releaseOrder: (accountId, clientOrderId) =>
+      call("release_order", ["uuid", "text"], [accountId, clientOrderId]),
+    findOrder: (userId, label, exchangeOrderId, clientOrderId) =>
+      call("find_order", ["uuid", "text", "text", "text"], [
+        userId,
+        label,
+        exchangeOrderId,
+        clientOrderId,
+      ]),
+    ordersToSync: async (userId, minAgeSeconds, limit) =>
+      (await call<SyncBatch[] | null>("orders_to_sync", ["uuid", "int", "int"], [
+        userId,
+        minAgeSeconds,
+        limit,
+      ])) ?? [],
+    getMarkets: (source, maxAgeSeconds) =>
+      call("get_markets", ["text", "int"], [source, maxAgeSeconds]),
+    putMarkets: (source, markets) => call("put_markets", ["text", "jsonb"], [source, markets]),
+    setBackoff: (environment, until, reason) =>
+      call("set_backoff", ["text", "timestamptz", "text"], [
+        environment,
+        until.toISOString(),
+        reason,
+      ]),
+    close: () => sql.end({ timeout: 5 }),
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * ccxt instances for an isolate. Markets are loaded once per endpoint and shared by every
+ * instance of that endpoint without copying (`setMarketsFromExchange`); a cold isolate takes
+ * them from Postgres (`trading.markets_cache`, TTL) before it downloads exchangeInfo.
+ * Instances are per account (never shared between two accounts) and kept in a small LRU,
+ * which bounds memory at ~0.5 MB per cached account.
+ */
+import {
+  type Binance,
+  type BinanceCredentials,
+  type BinanceEndpoint,
+  type BinanceEnvironment,
+  createBinance,
+} from "./binance.ts";
+
+/** What the pool needs from the database: the shared markets cache. */
+export interface MarketsStore {
+  getMarkets(source: string, maxAgeSeconds: number): Promise<unknown[] | null>;
+  putMarkets(source: string, markets: unknown[]): Promise<void>;
+}
+
+export interface ExchangePoolOptions {
+  baseUrl?: string;
+  timeoutMs: number;
+  marketsTtlSeconds: number;
+  cacheSize: number;
+  store: MarketsStore;
+  /** Reports where markets came from (`memory`, `db`, `exchange`), for logs and benchmarks. */
+  onMarkets?: (source: "db" | "exchange", ms: number) => void;
+}
+
+export type ExchangeMarket = {
+  id: string;
+  symbol: string;
+  base: string;
+  quote: string;
+  active?: boolean;
+  spot?: boolean;
+  precision: { amount?: number; price?: number };
+  limits: {
+    amount?: { min?: number; max?: number };
+    price?: { min?: number; max?: number };
+    cost?: { min?: number; max?: number };
+    market?: { min?: number; max?: number };
+  };
+  info: Record<string, unknown>;
+};
+
+interface Holder {
+  exchange: Binance;
+  loading?: Promise<Binance>;
+  loadedAt?: number;
+}
+
+export class ExchangePool {
+  readonly #opts: ExchangePoolOptions;
+  readonly #holders = new Map<string, Holder>();
+  readonly #instances = new Map<string, { key: string; exchange: Binance }>();
+
+  constructor(opts: ExchangePoolOptions) {
+    this.#opts = opts;
+  }
+
+  endpointFor(environment: BinanceEnvironment): BinanceEndpoint {
+    return { environment, baseUrl: this.#opts.baseUrl };
+  }
+
+  /** Where markets come from; the markets cache key. */
+  sourceOf(endpoint: BinanceEndpoint): string {
+    return endpoint.baseUrl ?? `binance:${endpoint.environment}`;
+  }
+
+  /** The endpoint's public instance with markets loaded (once per isolate). */
+  markets(environment: BinanceEnvironment): Promise<Binance> {
+    const endpoint = this.endpointFor(environment);
+    const source = this.sourceOf(endpoint);
+    let holder = this.#holders.get(source);
+    const ttlMs = this.#opts.marketsTtlSeconds * 1000;
+    if (holder?.loadedAt !== undefined && Date.now() - holder.loadedAt < ttlMs) {
+      return Promise.resolve(holder.exchange);
+    }
+    if (holder?.loading) return holder.loading;
+    if (!holder) {
+      holder = {
+        exchange: createBinance({ endpoint, timeoutMs: this.#opts.timeoutMs }),
+      };
+      this.#holders.set(source, holder);
+    }
+    const h = holder;
+    h.loading = this.#load(h.exchange, source).then(
+      (ex) => {
+        h.loadedAt = Date.now();
+        h.loading = undefined;
+        return ex;
+      },
+      (err) => {
+        h.loading = undefined;
+        throw err;
+      },
+    );
+    return h.loading;
+  }
+
+  async #load(exchange: Binance, source: string): Promise<Binance> {
+    const started = performance.now();
+    const cached = await this.#opts.store.getMarkets(source, this.#opts.marketsTtlSeconds)
+      .catch(() => null);
+    if (cached && cached.length > 0) {
+      // deno-lint-ignore no-explicit-any
+      exchange.setMarkets(cached as any);
+      this.#opts.onMarkets?.("db", performance.now() - started);
+      return exchange;
+    }
+    await exchange.loadMarkets(true);
+    this.#opts.onMarkets?.("exchange", performance.now() - started);
+    const list = Object.values(exchange.markets ?? {});
+    // The cache is an optimisation: a failure to store it must not fail the request.
+    await this.#opts.store.putMarkets(source, list).catch(() => {});
+    return exchange;
+  }
+
+  /** A market by unified symbol, or undefined when the endpoint does not list it. */
+  async market(
+    environment: BinanceEnvironment,
+    symbol: string,
+  ): Promise<ExchangeMarket | undefined> {
+    const ex = await this.markets(environment);
+    return (ex.markets?.[symbol] as unknown as ExchangeMarket | undefined);
+  }
+
+  /**
+   * The account's instance, with the endpoint's shared markets. A rotated key (different
+   * credentials for the same account) replaces the cached instance.
+   */
+  async forAccount(
+    accountId: string,
+    environment: BinanceEnvironment,
+    credentials: BinanceCredentials,
+  ): Promise<Binance> {
+    const shared = await this.markets(environment);
+    const key = `${environment}\u0000${credentials.apiKey}\u0000${credentials.secret}`;
+    const cached = this.#instances.get(accountId);
+    if (cached && cached.key === key) {
+      // LRU: move to the back.
+      this.#instances.delete(accountId);
+      this.#instances.set(accountId, cached);
+      if (cached.exchange.markets !== shared.markets) {
+        cached.exchange.setMarketsFromExchange(shared);
+      }
+      return cached.exchange;
+    }
+    const exchange = createBinance({
+      endpoint: this.endpointFor(environment),
+      credentials,
+      timeoutMs: this.#opts.timeoutMs,
+    });
+    exchange.setMarketsFromExchange(shared);
+    this.#instances.delete(accountId);
+    this.#instances.set(accountId, { key, exchange });
+    while (this.#instances.size > this.#opts.cacheSize) {
+      const oldest = this.#instances.keys().next().value;
+      if (oldest === undefined) break;
+      this.#instances.delete(oldest);
+    }
+    return exchange;
+  }
+
+  /** A throwaway instance for checking keys that are not saved yet. */
+  async forCredentials(environment: BinanceEnvironment, credentials: BinanceCredentials) {
+    const shared = await this.markets(environment);
+    const exchange = createBinance({
+      endpoint: this.endpointFor(environment),
+      credentials,
+      timeoutMs: this.#opts.timeoutMs,
+    });
+    exchange.setMarketsFromExchange(shared);
+    return exchange;
+  }
+
+  get cachedInstances(): number {
+    return this.#instances.size;
+  }
+}

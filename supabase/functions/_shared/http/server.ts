@@ -1,0 +1,225 @@
+/**
+ * The shared server wrapper: CORS (preflight included), request id, body size limit, strict
+ * JSON, authentication, validation, one JSON log line per request, and the one place where
+ * any thrown error becomes an HTTP response.
+ */
+import { z } from "zod";
+import { AppError, errorBody, toAppError } from "../errors.ts";
+import { describeError } from "../log.ts";
+import type { Deps, Method, Operation, OperationContext, Timings } from "../operation.ts";
+import { UUID } from "../auth.ts";
+import { loadConfig } from "../config.ts";
+import { buildDeps } from "../deps.ts";
+import { corsHeadersFor } from "./cors.ts";
+import { parseStrictJson } from "./json.ts";
+
+export type Handler = (req: Request) => Promise<Response>;
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{8,64}$/;
+
+async function readBody(req: Request, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(all);
+  } catch {
+    throw new AppError("VALIDATION_ERROR", "Request body is not valid UTF-8");
+  }
+}
+
+function tooLarge(maxBytes: number) {
+  return new AppError("PAYLOAD_TOO_LARGE", `Request body is larger than ${maxBytes} bytes`);
+}
+
+function queryInput(url: URL): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of url.searchParams) {
+    if (Object.hasOwn(out, key)) {
+      throw new AppError("VALIDATION_ERROR", `Duplicate query parameter: ${key.slice(0, 64)}`, {
+        field: key.slice(0, 64),
+      });
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+async function inputOf(
+  req: Request,
+  method: Method,
+  maxBytes: number,
+): Promise<Record<string, unknown>> {
+  const url = new URL(req.url);
+  if (method === "GET") return queryInput(url);
+  const text = await readBody(req, maxBytes);
+  if (text.trim() === "") return {};
+  const parsed = parseStrictJson(text);
+  if (!parsed.ok) throw new AppError("VALIDATION_ERROR", parsed.message);
+  const value = parsed.value;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new AppError("VALIDATION_ERROR", "Request body must be a JSON object");
+  }
+  return value as Record<string, unknown>;
+}
+
+/** zod's first issue as a VALIDATION_ERROR naming the field. */
+export function validationError(error: z.ZodError): AppError {
+  const issues = error.issues.slice(0, 10).map((i) => ({
+    field: i.path.map(String).join(".") || undefined,
+    message: i.message,
+  }));
+  const first = error.issues[0];
+  let field = first.path.map(String).join(".");
+  let message = first.message;
+  if (first.code === "unrecognized_keys") {
+    field = String(first.keys[0]).slice(0, 64);
+    message = `unknown field${first.keys.length > 1 ? "s" : ""}: ${
+      first.keys.map((k) => String(k).slice(0, 64)).join(", ")
+    }`;
+  }
+  return new AppError(
+    "VALIDATION_ERROR",
+    field && first.code !== "unrecognized_keys" ? `${field}: ${message}` : message,
+    { field: field || undefined, details: { issues } },
+  );
+}
+
+function actingUser(
+  op: Operation,
+  ctx: Pick<OperationContext, "caller">,
+  raw: Record<string, unknown>,
+): string | null {
+  const given = raw.user_id;
+  delete raw.user_id;
+  if (ctx.caller.kind === "user") {
+    if (given !== undefined && given !== ctx.caller.userId) {
+      throw new AppError("VALIDATION_ERROR", "user_id is only for service callers", {
+        field: "user_id",
+      });
+    }
+    return ctx.caller.userId;
+  }
+  if (given === undefined) {
+    if (op.allowAllUsers) return null;
+    throw new AppError("VALIDATION_ERROR", "user_id is required for service callers", {
+      field: "user_id",
+    });
+  }
+  if (typeof given !== "string" || !UUID.test(given)) {
+    throw new AppError("VALIDATION_ERROR", "user_id must be a user's UUID", { field: "user_id" });
+  }
+  return given.toLowerCase();
+}
+
+/** An HTTP handler for one operation; `deps` is shared by every request of the isolate. */
+export function makeHandler(op: Operation, deps: Deps | (() => Deps)): Handler {
+  const getDeps = typeof deps === "function" ? deps : () => deps;
+  return async (req) => {
+    const started = performance.now();
+    const d = getDeps();
+    const given = req.headers.get("x-request-id");
+    const requestId = given && REQUEST_ID_RE.test(given) ? given : crypto.randomUUID();
+    const cors = corsHeadersFor(req.headers.get("origin"), d.config.corsOrigins);
+    if (req.method === "OPTIONS") {
+      return new Response(null, { status: 204, headers: { ...cors, "x-request-id": requestId } });
+    }
+    const timings: Timings = { dbMs: 0, exchangeMs: 0, exchangeRequests: 0 };
+    const responseHeaders = new Headers();
+    let status = 200;
+    let outcome = "ok";
+    let userId: string | null | undefined;
+    let body: string;
+    try {
+      const method = req.method as Method;
+      const schema = op.input[method];
+      if (!schema) {
+        throw new AppError("METHOD_NOT_ALLOWED", `${req.method} is not supported by ${op.name}`);
+      }
+      const caller = await d.auth.authenticate(req.headers);
+      const raw = await inputOf(req, method, d.config.maxBodyBytes);
+      userId = actingUser(op, { caller }, raw);
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) throw validationError(parsed.error);
+      const ctx: OperationContext = {
+        deps: d,
+        caller,
+        userId,
+        method,
+        requestId,
+        headers: req.headers,
+        timings,
+        responseHeaders,
+      };
+      const result = await op.run(parsed.data, ctx);
+      body = JSON.stringify(result);
+    } catch (thrown) {
+      const err = toAppError(thrown);
+      status = err.status;
+      outcome = err.code;
+      if (err.retryAfter !== undefined) {
+        responseHeaders.set("retry-after", String(Math.max(1, Math.ceil(err.retryAfter))));
+      }
+      if (status === 405) responseHeaders.set("allow", Object.keys(op.input).join(", "));
+      body = JSON.stringify(errorBody(err, requestId));
+      if (status >= 500) {
+        d.log.error("request_failed", {
+          request_id: requestId,
+          function: op.name,
+          ...describeError(thrown),
+        });
+      }
+    }
+    d.log.info("request", {
+      request_id: requestId,
+      function: op.name,
+      method: req.method,
+      user_id: userId ?? undefined,
+      outcome,
+      status,
+      duration_ms: round(performance.now() - started),
+      exchange_ms: round(timings.exchangeMs),
+      exchange_requests: timings.exchangeRequests,
+      db_ms: round(timings.dbMs),
+    });
+    const headers = new Headers(cors);
+    for (const [k, v] of responseHeaders) headers.set(k, v);
+    headers.set("content-type", "application/json; charset=utf-8");
+    headers.set("x-request-id", requestId);
+    headers.set("cache-control", "no-store");
+    return new Response(body, { status, headers });
+  };
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+/**
+ * Serves one operation as a Supabase Edge Function. Configuration is read from the
+ * environment here, once per isolate, on the first request (so a cold isolate answers its
+ * preflight without touching Postgres). `PORT` matters only when run as a plain process.
+ */
+export function serve(op: Operation): void {
+  let deps: Deps | undefined;
+  const handler = makeHandler(op, () => deps ??= buildDeps(loadConfig()));
+  const port = Number(Deno.env.get("PORT") ?? "8000");
+  Deno.serve({ port, hostname: Deno.env.get("HOST") ?? "0.0.0.0", onListen: () => {} }, handler);
+}

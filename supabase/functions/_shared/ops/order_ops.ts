@@ -1,0 +1,138 @@
+/**
+ * fetch-order and cancel-order: one order of the user's, by Binance id or client order id.
+ * Both refresh the stored order, its fills and its position from Binance's answer.
+ */
+import { AppError } from "../errors.ts";
+import type { AccountContext, OrderRow } from "../db.ts";
+import type { Binance } from "../exchange/binance.ts";
+import { defineOperation, type OperationContext } from "../operation.ts";
+import {
+  type CancelOrderInput,
+  cancelOrderInput,
+  type FetchOrderInput,
+  fetchOrderInput,
+} from "../schemas.ts";
+import {
+  accountExchange,
+  amountStepOf,
+  dbCall,
+  marketOf,
+  orderForDb,
+  orderRowView,
+  readExchange,
+  tradesOf,
+} from "./common.ts";
+
+// deno-lint-ignore no-explicit-any
+type CcxtOrder = Record<string, any>;
+
+interface Located {
+  ctx: AccountContext;
+  stored: OrderRow | null;
+  exchange: Binance;
+  /** ccxt arguments naming the order on Binance. */
+  id: string;
+  params: Record<string, string>;
+}
+
+async function locate(
+  ctx: OperationContext,
+  input: FetchOrderInput | CancelOrderInput,
+): Promise<Located> {
+  const found = await dbCall(ctx, () =>
+    ctx.deps.db.findOrder(
+      ctx.userId as string,
+      input.account ?? null,
+      input.id ?? null,
+      input.client_order_id ?? null,
+    ));
+  const stored = found.order;
+  if (stored && stored.symbol !== input.symbol) {
+    throw new AppError("ORDER_NOT_FOUND", `No ${input.symbol} order with this id`);
+  }
+  const exchange = await accountExchange(ctx, found);
+  const exchangeId = input.id ?? stored?.exchange_order_id ?? undefined;
+  const clientId = input.client_order_id ?? stored?.client_order_id ?? undefined;
+  return {
+    ctx: found,
+    stored,
+    exchange,
+    id: exchangeId ?? "",
+    params: exchangeId === undefined && clientId ? { origClientOrderId: clientId } : {},
+  };
+}
+
+/** Stores Binance's view of an order with any fills not seen yet; returns the caller's view. */
+export async function recordFromExchange(
+  ctx: OperationContext,
+  account: AccountContext,
+  exchange: Binance,
+  order: CcxtOrder,
+  stored: OrderRow | null,
+) {
+  const environment = account.account.environment;
+  const market = await marketOf(ctx, environment, order.symbol);
+  const trades = await tradesOf(ctx, environment, exchange, order, stored?.filled ?? null);
+  const recorded = await dbCall(
+    ctx,
+    () =>
+      ctx.deps.db.recordOrder(account.account.id, orderForDb(order), trades, amountStepOf(market)),
+  );
+  return {
+    order: recorded.order ? orderRowView(recorded.order) : null,
+    position: recorded.position,
+  };
+}
+
+export const fetchOrder = defineOperation({
+  name: "fetch-order",
+  input: { GET: fetchOrderInput, POST: fetchOrderInput },
+  async run(input: FetchOrderInput, ctx) {
+    await marketOf(ctx, "live", input.symbol);
+    const at = await locate(ctx, input);
+    const env = at.ctx.account.environment;
+    const order = await readExchange(
+      ctx,
+      env,
+      at.exchange,
+      () => at.exchange.fetchOrder(at.id, input.symbol, at.params),
+    );
+    return await recordFromExchange(ctx, at.ctx, at.exchange, order, at.stored);
+  },
+});
+
+export const cancelOrder = defineOperation({
+  name: "cancel-order",
+  input: { POST: cancelOrderInput, DELETE: cancelOrderInput },
+  async run(input: CancelOrderInput, ctx) {
+    await marketOf(ctx, "live", input.symbol);
+    const at = await locate(ctx, input);
+    const env = at.ctx.account.environment;
+    let order: CcxtOrder;
+    try {
+      // Cancelling is idempotent on Binance's side (a second cancel is -2011), so it takes
+      // the read retry policy.
+      order = await readExchange(
+        ctx,
+        env,
+        at.exchange,
+        () => at.exchange.cancelOrder(at.id, input.symbol, at.params),
+      );
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== "ORDER_NOT_FOUND") throw err;
+      // -2011: not open any more (or never existed). Report what Binance has.
+      const current = await readExchange(
+        ctx,
+        env,
+        at.exchange,
+        () => at.exchange.fetchOrder(at.id, input.symbol, at.params),
+      );
+      const result = await recordFromExchange(ctx, at.ctx, at.exchange, current, at.stored);
+      if (current.status === "canceled") return result;
+      throw new AppError("INVALID_ORDER", `Order is ${current.status}; it cannot be canceled`, {
+        details: { status: current.status },
+      });
+    }
+    return await recordFromExchange(ctx, at.ctx, at.exchange, order, at.stored);
+  },
+});

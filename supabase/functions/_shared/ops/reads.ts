@@ -1,0 +1,184 @@
+/**
+ * Read operations: open orders, ticker, balance, the user's trades and the markets list.
+ */
+import { AppError } from "../errors.ts";
+import { numberToDecimal } from "../decimal.ts";
+import type { ExchangeMarket } from "../exchange/pool.ts";
+import { translateExchangeError } from "../exchange/errors.ts";
+import { defineOperation } from "../operation.ts";
+import {
+  type FetchBalanceInput,
+  fetchBalanceInput,
+  type FetchMarketsInput,
+  fetchMarketsInput,
+  type FetchMyTradesInput,
+  fetchMyTradesInput,
+  type FetchOpenOrdersInput,
+  fetchOpenOrdersInput,
+  type FetchTickerInput,
+  fetchTickerInput,
+} from "../schemas.ts";
+import {
+  accountExchange,
+  amountStepOf,
+  assertNoBackoff,
+  dbCall,
+  exchangeOrderView,
+  marketOf,
+  readExchange,
+  tradeView,
+} from "./common.ts";
+
+export const fetchOpenOrders = defineOperation({
+  name: "fetch-open-orders",
+  input: { GET: fetchOpenOrdersInput, POST: fetchOpenOrdersInput },
+  async run(input: FetchOpenOrdersInput, ctx) {
+    if (input.symbol) await marketOf(ctx, "live", input.symbol);
+    const account = await dbCall(
+      ctx,
+      () => ctx.deps.db.accountContext(ctx.userId as string, input.account ?? null),
+    );
+    const exchange = await accountExchange(ctx, account);
+    const orders = await readExchange(
+      ctx,
+      account.account.environment,
+      exchange,
+      () => exchange.fetchOpenOrders(input.symbol),
+    );
+    return { orders: orders.map(exchangeOrderView) };
+  },
+});
+
+export const fetchTicker = defineOperation({
+  name: "fetch-ticker",
+  input: { GET: fetchTickerInput, POST: fetchTickerInput },
+  async run(input: FetchTickerInput, ctx) {
+    await marketOf(ctx, "live", input.symbol);
+    assertNoBackoff(ctx, "live", null);
+    const exchange = await ctx.deps.exchanges.markets("live");
+    const t = await readExchange(ctx, "live", exchange, () => exchange.fetchTicker(input.symbol));
+    const info = (t.info ?? {}) as Record<string, string>;
+    // Binance's own decimal strings, exact; ccxt's parsed numbers only where it has no string.
+    const pick = (raw: string | undefined, parsed: number | undefined) =>
+      raw ?? (parsed === undefined ? null : numberToDecimal(Math.abs(parsed)));
+    return {
+      symbol: t.symbol,
+      timestamp: t.timestamp ? new Date(t.timestamp).toISOString() : null,
+      bid: pick(info.bidPrice, t.bid),
+      ask: pick(info.askPrice, t.ask),
+      last: pick(info.lastPrice, t.last),
+      open: pick(info.openPrice, t.open),
+      high: pick(info.highPrice, t.high),
+      low: pick(info.lowPrice, t.low),
+      base_volume: pick(info.volume, t.baseVolume),
+      quote_volume: pick(info.quoteVolume, t.quoteVolume),
+      change_percent: info.priceChangePercent ?? (t.percentage ?? null),
+    };
+  },
+});
+
+export const fetchBalance = defineOperation({
+  name: "fetch-balance",
+  input: { GET: fetchBalanceInput, POST: fetchBalanceInput },
+  async run(input: FetchBalanceInput, ctx) {
+    const account = await dbCall(
+      ctx,
+      () => ctx.deps.db.accountContext(ctx.userId as string, input.account ?? null),
+    );
+    const exchange = await accountExchange(ctx, account);
+    const balance = await readExchange(
+      ctx,
+      account.account.environment,
+      exchange,
+      () => exchange.fetchBalance(),
+    );
+    const raw = ((balance.info as { balances?: { asset: string; free: string; locked: string }[] })
+      ?.balances) ?? [];
+    const balances: Record<string, { free: string; used: string; total: string }> = {};
+    for (const b of raw) {
+      const free = Number(b.free);
+      const locked = Number(b.locked);
+      if (free === 0 && locked === 0) continue;
+      balances[b.asset] = {
+        free: b.free,
+        used: b.locked,
+        total: numberToDecimal(free + locked),
+      };
+    }
+    return { account: account.account.label, balances };
+  },
+});
+
+export const fetchMyTrades = defineOperation({
+  name: "fetch-my-trades",
+  input: { GET: fetchMyTradesInput, POST: fetchMyTradesInput },
+  async run(input: FetchMyTradesInput, ctx) {
+    const market = await marketOf(ctx, "live", input.symbol);
+    const account = await dbCall(
+      ctx,
+      () => ctx.deps.db.accountContext(ctx.userId as string, input.account ?? null),
+    );
+    const exchange = await accountExchange(ctx, account);
+    const trades = await readExchange(
+      ctx,
+      account.account.environment,
+      exchange,
+      () => exchange.fetchMyTrades(input.symbol, input.since, input.limit),
+    );
+    let recorded = 0;
+    if (trades.length > 0) {
+      // New fills move their positions exactly once, whichever path saw them first.
+      const result = await dbCall(
+        ctx,
+        () => ctx.deps.db.recordOrder(account.account.id, null, trades, amountStepOf(market)),
+      );
+      recorded = (result as { fills_recorded?: number }).fills_recorded ?? 0;
+    }
+    return { trades: trades.map(tradeView), fills_recorded: recorded };
+  },
+});
+
+function marketView(m: ExchangeMarket) {
+  const filters = (m.info?.filters ?? []) as Record<string, string>[];
+  const f = (type: string) => filters.find((x) => x.filterType === type) ?? {};
+  const lot = f("LOT_SIZE");
+  const price = f("PRICE_FILTER");
+  const notional =
+    filters.find((x) => x.filterType === "NOTIONAL" || x.filterType === "MIN_NOTIONAL") ?? {};
+  return {
+    symbol: m.symbol,
+    id: m.id,
+    base: m.base,
+    quote: m.quote,
+    active: m.active !== false,
+    precision: { amount: lot.stepSize ?? null, price: price.tickSize ?? null },
+    limits: {
+      amount: { min: lot.minQty ?? null, max: lot.maxQty ?? null },
+      price: { min: price.minPrice ?? null, max: price.maxPrice ?? null },
+      cost: { min: notional.minNotional ?? null, max: notional.maxNotional ?? null },
+    },
+  };
+}
+
+export const fetchMarkets = defineOperation({
+  name: "fetch-markets",
+  input: { GET: fetchMarketsInput, POST: fetchMarketsInput },
+  async run(input: FetchMarketsInput, ctx) {
+    const exchange = await ctx.deps.exchanges.markets("live").catch((err) => {
+      throw translateExchangeError(err);
+    });
+    if (input.symbol && !exchange.markets?.[input.symbol]) {
+      throw new AppError("BAD_SYMBOL", `${input.symbol} is not a spot market on Binance`, {
+        field: "symbol",
+      });
+    }
+    const all = Object.values(exchange.markets ?? {}) as unknown as ExchangeMarket[];
+    const markets = all
+      .filter((m) => m.spot !== false)
+      .filter((m) => !input.symbol || m.symbol === input.symbol)
+      .filter((m) => !input.quote || m.quote === input.quote)
+      .filter((m) => !input.base || m.base === input.base)
+      .map(marketView);
+    return { count: markets.length, markets };
+  },
+});

@@ -1,0 +1,4 @@
+import { serve } from "../_shared/http/server.ts";
+import { fetchMyTrades } from "../_shared/ops/reads.ts";
+
+serve(fetchMyTrades);

@@ -1,0 +1,3 @@
+-- Seed data for local runs. Intentionally empty: the demo user and its exchange account are
+-- created by dev/start.ts through the real save path (trading.save_exchange_account), so the
+-- key and secret go through Vault like any user's.

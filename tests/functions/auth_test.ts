@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import * as jose from "jose";
+import { callFunction, needsStack, newTrader, stackInfo } from "../helpers/stack.ts";
+import { userToken } from "../../dev/tokens.ts";
+
+const body = { symbol: "BTC/USDT" };
+
+async function signed(claims: jose.JWTPayload, secret = stackInfo().jwt_secret) {
+  return await new jose.SignJWT(claims).setProtectedHeader({ alg: "HS256" })
+    .sign(new TextEncoder().encode(secret));
+}
+
+Deno.test({
+  name: "functions answer 401 without a token, with the anon key and with bad tokens",
+  ...needsStack,
+  async fn() {
+    const info = stackInfo();
+    const now = Math.floor(Date.now() / 1000);
+    const base = {
+      sub: crypto.randomUUID(),
+      role: "authenticated",
+      aud: "authenticated",
+      iss: `${info.supabase_url}/auth/v1`,
+      iat: now,
+      exp: now + 600,
+    };
+    const none = `${btoa(JSON.stringify({ alg: "none" }))}.${btoa(JSON.stringify(base))}.`
+      .replaceAll("=", "");
+    const cases: Record<string, string | undefined> = {
+      "no token": undefined,
+      "anon key": info.anon_key,
+      "expired": await signed({ ...base, exp: now - 10 }),
+      "wrong issuer": await signed({ ...base, iss: "https://evil.example/auth/v1" }),
+      "wrong audience": await signed({ ...base, aud: "other" }),
+      "other secret": await signed(base, "another-secret-another-secret-another-secret"),
+      "alg none": none,
+      "garbage": "not-a-token",
+    };
+    for (const [name, token] of Object.entries(cases)) {
+      const res = await callFunction("fetch-ticker", token, body);
+      assert.equal(res.status, 401, `${name}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.code, "UNAUTHORIZED", name);
+    }
+  },
+});
+
+Deno.test({
+  name: "a service caller must name user_id and then acts for that user",
+  ...needsStack,
+  async fn() {
+    const info = stackInfo();
+    const t = await newTrader();
+    const without = await callFunction("fetch-balance", info.service_role_key, {});
+    assert.equal(without.status, 400);
+    assert.equal(without.body.error.field, "user_id");
+    const acting = await callFunction("fetch-balance", info.service_role_key, {
+      user_id: t.userId,
+    });
+    assert.equal(acting.status, 200, JSON.stringify(acting.body));
+    assert.equal(acting.body.balances.USDT.free, "100000.00000000");
+  },
+});
+
+Deno.test({
+  name: "a user cannot read or cancel another user's order, even by id",
+  ...needsStack,
+  async fn() {
+    const a = await newTrader();
+    const b = await newTrader();
+    const placed = await a.call("create-order", {
+      symbol: "BTC/USDT",
+      side: "buy",
+      type: "limit",
+      amount: "0.01",
+      price: "1000",
+    });
+    assert.equal(placed.status, 200, JSON.stringify(placed.body));
+    const ref = { symbol: "BTC/USDT", id: placed.body.order.id };
+    const read = await b.call("fetch-order", ref);
+    assert.equal(read.status, 404, JSON.stringify(read.body));
+    const cancel = await b.call("cancel-order", ref);
+    assert.equal(cancel.status, 404, JSON.stringify(cancel.body));
+    const byClientId = await b.call("fetch-order", {
+      symbol: "BTC/USDT",
+      client_order_id: placed.body.order.client_order_id,
+    });
+    assert.equal(byClientId.status, 404);
+    const userIdOfA = await b.call("fetch-balance", { user_id: a.userId });
+    assert.equal(userIdOfA.status, 400);
+    const still = await a.call("fetch-order", ref);
+    assert.equal(still.body.order.status, "open");
+  },
+});
+
+Deno.test({
+  name: "a token for a user without saved keys gets 409 CREDENTIALS_MISSING",
+  ...needsStack,
+  async fn() {
+    const info = stackInfo();
+    const token = await userToken(info.jwt_secret, info.supabase_url, crypto.randomUUID());
+    const res = await callFunction("fetch-balance", token, {});
+    assert.equal(res.status, 409);
+    assert.equal(res.body.error.code, "CREDENTIALS_MISSING");
+  },
+});
