@@ -124,6 +124,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         SUPABASE_SERVICE_ROLE_KEY: keys.serviceRole,
         SUPABASE_JWT_SECRET: jwtSecret,
         BINANCE_API_URL: binanceUrl,
+        ...passThrough(),
         ...opts.functionEnv,
       },
     });
@@ -195,6 +196,28 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await stop();
     throw err;
   }
+}
+
+/** The functions' own settings (README, Configuration) pass from this process's environment. */
+const FUNCTION_SETTINGS = [
+  "TRADING_DB_POOL_SIZE",
+  "BINANCE_TIMEOUT_MS",
+  "READ_DEADLINE_MS",
+  "MARKETS_TTL_SECONDS",
+  "EXCHANGE_CACHE_SIZE",
+  "SUBMIT_LEASE_SECONDS",
+  "SYNC_MIN_AGE_SECONDS",
+  "CORS_ALLOWED_ORIGINS",
+  "MAX_BODY_BYTES",
+];
+
+function passThrough(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of FUNCTION_SETTINGS) {
+    const value = Deno.env.get(name);
+    if (value) out[name] = value;
+  }
+  return out;
 }
 
 export async function simControl(binanceUrl: string, path: string, body?: unknown) {

@@ -30,10 +30,10 @@ await Deno.remove(stackFile).catch(() => {});
 
 const log = values.quiet ? () => {} : (line: string) => console.log(line);
 const stack = await startStack({
-  ephemeral: values.ephemeral,
+  ephemeral: values.ephemeral === true,
   dataDir: `${root}.local/pgdata`,
-  reset: values.reset,
-  small: values.small,
+  reset: values.reset === true,
+  small: values.small === true,
   gatewayPort: Number(Deno.env.get("GATEWAY_PORT")) || undefined,
   syncEverySeconds: values["sync-every"] !== undefined ? Number(values["sync-every"]) : 60,
   log,

@@ -7,11 +7,12 @@
 -- p_lease_seconds (longer than the exchange timeout plus Binance's recvWindow). Another
 -- request with the same id while the lease runs is told the order is in flight
 -- (claimed = false); after it, a request takes the lease over (claimed = true), must look the
--- order up on Binance first, and sends it only if Binance does not have it. sync-orders leaves
--- leased orders alone.
+-- order up on Binance first, and sends it only if Binance does not have it. sync-orders needs
+-- no lease: recording what Binance has is idempotent, and it marks an order never received
+-- only past an age that Binance's recvWindow makes safe.
 --
 -- This replaces begin_order (adding the lease, the position of an existing order and the
--- optional p_lease_seconds), adds release_order and makes orders_to_sync respect leases.
+-- optional p_lease_seconds) and adds release_order.
 
 alter table public.orders add column submit_lease_until timestamptz;
 comment on column public.orders.submit_lease_until is
@@ -131,52 +132,3 @@ comment on function trading.release_order(uuid, text) is
   'Deletes a pending order that never reached the exchange, so its client order id is free again.';
 revoke all on function trading.release_order(uuid, text) from public, anon, authenticated;
 grant execute on function trading.release_order(uuid, text) to service_role;
-
--- orders_to_sync, as before, but leaving pending orders alone while a request holds their lease.
-create or replace function trading.orders_to_sync(p_user_id uuid, p_min_age_seconds int, p_limit int)
-returns jsonb
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-declare
-  v_result jsonb := '[]'::jsonb;
-  r record;
-begin
-  for r in
-    with candidates as (
-      select o.*
-      from public.orders o
-      join public.exchange_accounts a on a.id = o.account_id
-      where a.deleted_at is null
-        and a.vault_secret_id is not null
-        and (p_user_id is null or o.user_id = p_user_id)
-        and (
-          o.status = 'open'
-          or (o.status = 'pending'
-              and (o.submit_lease_until is null or o.submit_lease_until < pg_catalog.now())
-              and o.created_at <= pg_catalog.now()
-                 - pg_catalog.make_interval(secs => greatest(coalesce(p_min_age_seconds, 0), 0)))
-        )
-      order by o.updated_at, o.created_at, o.id
-      limit greatest(coalesce(p_limit, 100), 0)
-    )
-    select c.account_id,
-           pg_catalog.jsonb_agg(pg_catalog.to_jsonb(c) order by c.created_at, c.id) as orders
-    from candidates c
-    group by c.account_id
-  loop
-    begin
-      v_result := v_result || pg_catalog.jsonb_build_array(
-        trading._account_ctx((select a from public.exchange_accounts a where a.id = r.account_id))
-          || pg_catalog.jsonb_build_object('orders', r.orders)
-      );
-    exception when raise_exception then
-      -- CREDENTIALS_MISSING (secret gone): nothing to sync with.
-      null;
-    end;
-  end loop;
-  return v_result;
-end
-$$;

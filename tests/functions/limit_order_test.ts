@@ -34,7 +34,7 @@ Deno.test({
       assert.equal(fetched.body.order.status, "closed");
       assert.equal(fetched.body.order.filled, "0.5");
       assert.equal(fetched.body.position.status, "open");
-      assert.equal(Number(fetched.body.position.avg_entry_price), Number(below));
+      assert.equal(Number(fetched.body.position.entry_price), Number(below));
       await withSql(async (sql) => {
         const fills = await sql`select count(*)::int as n from public.fills
                                 where user_id = ${t.userId}`;

@@ -41,7 +41,7 @@ export interface PositionRow {
   symbol: string;
   status: "open" | "closed";
   quantity: string;
-  avg_entry_price: string | null;
+  entry_price: string | null;
   realized_pnl: string;
   [column: string]: unknown;
 }
@@ -191,7 +191,8 @@ export function createDb(opts: DbOptions): Db {
     try {
       const rows = await sql.unsafe(
         `select trading.${fn}(${params}) as r`,
-        args.map((a, i) => types[i] === "jsonb" && a !== null ? JSON.stringify(a) : a) as never,
+        // jsonb parameters go as values: the driver serializes them by the server's type.
+        args as never,
       );
       return rows[0]?.r as T;
     } catch (err) {

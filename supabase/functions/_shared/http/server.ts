@@ -17,9 +17,10 @@ export type Handler = (req: Request) => Promise<Response>;
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{8,64}$/;
 
+/** Bodies this large are read (and dropped) so the client gets its 413 rather than EPIPE. */
+const DRAIN_LIMIT_BYTES = 1024 * 1024;
+
 async function readBody(req: Request, maxBytes: number): Promise<string> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!req.body) return "";
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -29,11 +30,15 @@ async function readBody(req: Request, maxBytes: number): Promise<string> {
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
+      if (size > DRAIN_LIMIT_BYTES) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(maxBytes);
+      }
+      continue;
     }
     chunks.push(value);
   }
+  if (size > maxBytes) throw tooLarge(maxBytes);
   const all = new Uint8Array(size);
   let offset = 0;
   for (const c of chunks) {

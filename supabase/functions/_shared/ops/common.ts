@@ -4,7 +4,7 @@
  */
 import ccxt from "ccxt";
 import { AppError } from "../errors.ts";
-import type { AccountContext, OrderRow } from "../db.ts";
+import type { AccountContext, OrderRow, PositionRow } from "../db.ts";
 import type { Binance, BinanceEnvironment } from "../exchange/binance.ts";
 import { isRateLimit, translateExchangeError } from "../exchange/errors.ts";
 import type { ExchangeMarket } from "../exchange/pool.ts";
@@ -172,7 +172,10 @@ export async function accountExchange(
 
 const dec = (v: unknown): string | null => {
   if (v === null || v === undefined || v === "") return null;
-  if (typeof v === "number") return Number.isFinite(v) ? numberToDecimal(Math.abs(v)) : null;
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) return null;
+    return (v < 0 ? "-" : "") + numberToDecimal(Math.abs(v));
+  }
   return String(v);
 };
 
@@ -225,6 +228,40 @@ export function orderRowView(row: OrderRow): OrderView {
     error: row.error,
     created_at: row.created_at,
     updated_at: row.updated_at,
+  };
+}
+
+export interface PositionView {
+  id: string;
+  symbol: string;
+  status: string;
+  quantity: string | null;
+  entry_price: string | null;
+  realized_pnl: string | null;
+  fees_quote: string | null;
+  fees_base: string | null;
+  fees_other: Record<string, string>;
+  opened_at: string | null;
+  closed_at: string | null;
+  updated_at: string | null;
+}
+
+/** A stored position as callers see it: amounts as decimal strings. */
+export function positionView(row: PositionRow | null | undefined): PositionView | null {
+  if (!row) return null;
+  return {
+    id: row.id,
+    symbol: row.symbol,
+    status: row.status,
+    quantity: dec(row.quantity),
+    entry_price: dec(row.entry_price),
+    realized_pnl: dec(row.realized_pnl),
+    fees_quote: dec(row.fees_quote),
+    fees_base: dec(row.fees_base),
+    fees_other: (row.fees_other ?? {}) as Record<string, string>,
+    opened_at: (row.opened_at as string | null) ?? null,
+    closed_at: (row.closed_at as string | null) ?? null,
+    updated_at: (row.updated_at as string | null) ?? null,
   };
 }
 

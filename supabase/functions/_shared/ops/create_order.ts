@@ -22,6 +22,7 @@ import {
   marketOf,
   orderForDb,
   orderRowView,
+  positionView,
   readExchange,
   recordBackoff,
   retryAfterOf,
@@ -192,7 +193,7 @@ export const createOrder = defineOperation({
       const rejected = storedError(begun);
       if (rejected) throw rejected;
       if (begun.order.status !== "pending") {
-        return { order: orderRowView(begun.order), position: begun.position ?? null };
+        return { order: orderRowView(begun.order), position: positionView(begun.position) };
       }
       if (!begun.claimed) {
         throw new AppError(
@@ -282,7 +283,7 @@ export const createOrder = defineOperation({
       );
       return {
         order: recorded.order ? orderRowView(recorded.order) : null,
-        position: recorded.position,
+        position: positionView(recorded.position),
       };
     } catch (err) {
       throw new AppError(

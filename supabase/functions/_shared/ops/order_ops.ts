@@ -19,6 +19,7 @@ import {
   marketOf,
   orderForDb,
   orderRowView,
+  positionView,
   readExchange,
   tradesOf,
 } from "./common.ts";
@@ -80,7 +81,7 @@ export async function recordFromExchange(
   );
   return {
     order: recorded.order ? orderRowView(recorded.order) : null,
-    position: recorded.position,
+    position: positionView(recorded.position),
   };
 }
 
