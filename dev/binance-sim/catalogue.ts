@@ -120,7 +120,8 @@ export function buildCatalogue(kind: "full" | "small", seed = 1): SymbolSpec[] {
       const magnitude = Math.floor(Math.log10(price));
       const tickExp = Math.max(-8, magnitude - 4);
       const stepExp = Math.min(2, Math.max(-8, -magnitude - 1));
-      const roundedPrice = Math.max(Number(pow10(tickExp)), Number(fmt(price, -tickExp)));
+      const tick = 10 ** tickExp;
+      const roundedPrice = Number(fmt(Math.max(tick, Math.round(price / tick) * tick)));
       const s = spec(base, quote, roundedPrice, tickExp, stepExp, minNotional);
       if (!seen.has(s.symbol)) {
         seen.add(s.symbol);
