@@ -4,7 +4,10 @@
  */
 import assert from "node:assert/strict";
 import ccxt from "ccxt";
-import { binanceUrlsFor, createBinance } from "../../supabase/functions/_shared/exchange/binance.ts";
+import {
+  binanceUrlsFor,
+  createBinance,
+} from "../../supabase/functions/_shared/exchange/binance.ts";
 import { control, sanitize, trader, withSim } from "./test_helpers.ts";
 
 Deno.test({
@@ -50,7 +53,8 @@ Deno.test({
         credentials: { apiKey: "nope".repeat(16), secret: t.secret },
       });
       unknown.setMarketsFromExchange(t.exchange);
-      await assert.rejects(() => unknown.fetchBalance(), (e: Error) =>
+      await assert.rejects(() =>
+        unknown.fetchBalance(), (e: Error) =>
         e instanceof ccxt.AuthenticationError && /-2015/.test(e.message));
     }),
 });
@@ -70,7 +74,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ccxt maps errors by URL: the factory's subclass keeps Binance's spot map for the simulator",
+  name:
+    "ccxt maps errors by URL: the factory's subclass keeps Binance's spot map for the simulator",
   ...sanitize,
   fn: () =>
     withSim(async (sim) => {
@@ -129,15 +134,24 @@ Deno.test({
       await assert.rejects(() => t.exchange.fetchBalance(), ccxt.ExchangeNotAvailable);
       await fault("rate_limit_429", { retry_after: 3 });
       await assert.rejects(() => t.exchange.fetchBalance(), ccxt.DDoSProtection);
-      assert.equal(t.exchange.last_response_headers?.["retry-after"] ?? t.exchange.last_response_headers?.["Retry-After"], "3");
+      assert.equal(
+        t.exchange.last_response_headers?.["retry-after"] ??
+          t.exchange.last_response_headers?.["Retry-After"],
+        "3",
+      );
       await fault("reset");
       await assert.rejects(() => t.exchange.fetchBalance(), ccxt.NetworkError);
       t.exchange.timeout = 500;
-      await fault("timeout_after_execute", { method: "POST", path: "/api/v3/order", latency_ms: 1500 });
+      await fault("timeout_after_execute", {
+        method: "POST",
+        path: "/api/v3/order",
+        latency_ms: 1500,
+      });
       await assert.rejects(
-        () => t.exchange.createOrder("BTC/USDT", "market", "buy", 0.001, undefined, {
-          newClientOrderId: "lost-answer",
-        }),
+        () =>
+          t.exchange.createOrder("BTC/USDT", "market", "buy", 0.001, undefined, {
+            newClientOrderId: "lost-answer",
+          }),
         ccxt.RequestTimeout,
       );
       t.exchange.timeout = 10_000;

@@ -50,6 +50,8 @@ type FaultKind =
 interface Fault {
   method?: string;
   path?: string;
+  /** Only requests signed with this API key (so parallel tests do not share faults). */
+  apiKey?: string;
   kind: FaultKind;
   remaining: number;
   latencyMs: number;
@@ -693,9 +695,10 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
     return json(e.status, { code: e.code, msg: e.message }, headers);
   }
 
-  function takeFault(method: string, path: string): Fault | undefined {
+  function takeFault(method: string, path: string, apiKey: string | null): Fault | undefined {
     const f = faults.find((x) =>
-      x.remaining > 0 && (!x.method || x.method === method) && (!x.path || x.path === path)
+      x.remaining > 0 && (!x.method || x.method === method) && (!x.path || x.path === path) &&
+      (!x.apiKey || x.apiKey === apiKey)
     );
     if (f) {
       f.remaining--;
@@ -734,7 +737,7 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
     const now = Date.now();
 
     if (baseLatency > 0) await sleep(baseLatency, aborts.signal);
-    const fault = takeFault(req.method, path);
+    const fault = takeFault(req.method, path, apiKey);
     if (fault?.kind === "latency") await sleep(fault.latencyMs, aborts.signal);
 
     if (!route) {
@@ -974,6 +977,7 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
       faults.push({
         method: body.method,
         path: body.path,
+        apiKey: body.api_key,
         kind: body.kind,
         remaining: Number(body.count ?? 1),
         latencyMs: Number(

@@ -127,6 +127,7 @@ export async function callFunction(
     body: init.rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
   });
   const text = await res.text();
+  assertNoLeak(text, `${method} ${name} response`);
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);
@@ -137,6 +138,24 @@ export async function callFunction(
 }
 
 let traderCount = 0;
+
+/**
+ * Every test trader's Binance key and secret start with these markers, so that any response
+ * body or log line carrying a secret or a full key is found by a plain search.
+ */
+export const MARKER_KEY = "MARKERKEY";
+export const MARKER_SECRET = "MARKERSECRET";
+/** A full marker key (the last 4 characters alone, the key hint, are fine). */
+export const LEAK_RE = new RegExp(
+  `${MARKER_SECRET}|${MARKER_KEY}[0-9a-f]{8,}|signature=(?!\\[redacted\\])`,
+  "i",
+);
+
+/** Fails when a response body leaks a secret, a full API key or a signature. */
+export function assertNoLeak(text: string, where: string) {
+  const m = text.match(LEAK_RE);
+  if (m) throw new Error(`${where} leaks ${m[0].slice(0, 16)}…`);
+}
 
 function randomKey(prefix: string): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
@@ -156,8 +175,8 @@ export async function newTrader(opts: NewTraderOptions = {}): Promise<Trader> {
   const userId = crypto.randomUUID();
   const email = `trader${++traderCount}-${userId.slice(0, 8)}@example.com`;
   await withSql((sql) => sql`insert into auth.users (id, email) values (${userId}, ${email})`);
-  const apiKey = randomKey("k");
-  const secret = randomKey("s");
+  const apiKey = randomKey(MARKER_KEY);
+  const secret = randomKey(MARKER_SECRET);
   await sim("/__sim/accounts", {
     api_key: apiKey,
     secret,

@@ -1,0 +1,42 @@
+/**
+ * A gateway in its own process, over an existing stack (`--stack-file`): what reliability
+ * tests kill and restart. `TRADING_CRASH_AFTER_EXCHANGE=<rate>` (test only, never deployed)
+ * makes the process exit right after Binance acknowledged an order and before it is
+ * recorded, for that share of orders: the crash that sync-orders must repair.
+ * Prints `{"url": ...}` when listening.
+ */
+import { parseArgs } from "node:util";
+import { startGateway } from "./gateway.ts";
+import type { StackInfo } from "./stack.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { "stack-file": { type: "string" }, port: { type: "string", default: "0" } },
+});
+const info = JSON.parse(await Deno.readTextFile(values["stack-file"]!)) as StackInfo;
+const crashRate = Number(Deno.env.get("TRADING_CRASH_AFTER_EXCHANGE") ?? "0");
+
+const gateway = startGateway({
+  port: Number(values.port),
+  env: {
+    SUPABASE_URL: info.supabase_url,
+    SUPABASE_DB_URL: info.db_url,
+    SUPABASE_ANON_KEY: info.anon_key,
+    SUPABASE_SERVICE_ROLE_KEY: info.service_role_key,
+    SUPABASE_JWT_SECRET: info.jwt_secret,
+    BINANCE_API_URL: info.binance_url,
+    BINANCE_TIMEOUT_MS: Deno.env.get("BINANCE_TIMEOUT_MS") ?? "3000",
+    SUBMIT_LEASE_SECONDS: Deno.env.get("SUBMIT_LEASE_SECONDS") ?? "15",
+  },
+  hooks: crashRate > 0
+    ? {
+      afterExchange: () => {
+        if (Math.random() < crashRate) {
+          console.error("crash hook: exiting between the exchange's answer and the database");
+          Deno.exit(86);
+        }
+      },
+    }
+    : {},
+});
+console.log(JSON.stringify({ url: gateway.url }));
