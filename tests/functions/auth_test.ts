@@ -30,6 +30,12 @@ Deno.test({
       "no token": undefined,
       "anon key": info.anon_key,
       "expired": await signed({ ...base, exp: now - 10 }),
+      "not yet valid": await signed({ ...base, nbf: now + 600 }),
+      "no expiry": await signed({ ...base, exp: undefined }),
+      "service role signed with another key": await signed(
+        { role: "service_role", iss: "supabase", exp: now + 600 },
+        "another-secret-another-secret-another-secret",
+      ),
       "wrong issuer": await signed({ ...base, iss: "https://evil.example/auth/v1" }),
       "wrong audience": await signed({ ...base, aud: "other" }),
       "other secret": await signed(base, "another-secret-another-secret-another-secret"),
@@ -87,6 +93,11 @@ Deno.test({
     assert.equal(byClientId.status, 404);
     const userIdOfA = await b.call("fetch-balance", { user_id: a.userId });
     assert.equal(userIdOfA.status, 400);
+    // B naming an account label that only A has gets B's own answer: no such account.
+    await a.call("exchange-keys", { api_key: a.apiKey, secret: a.secret, label: "a-only" });
+    const label = await b.call("fetch-balance", { account: "a-only" });
+    assert.equal(label.status, 409);
+    assert.equal(label.body.error.code, "CREDENTIALS_MISSING");
     const still = await a.call("fetch-order", ref);
     assert.equal(still.body.order.status, "open");
   },

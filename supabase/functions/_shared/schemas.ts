@@ -13,7 +13,7 @@ const MAX_DECIMAL_LENGTH = 40;
 export const decimal = z
   .union([z.number(), z.string()])
   .transform((value, ctx) => {
-    const text = typeof value === "number" ? String(value) : value.trim();
+    const text = typeof value === "number" ? String(value) : value;
     if (
       (typeof value === "number" && !Number.isFinite(value)) ||
       text.length > MAX_DECIMAL_LENGTH || !DECIMAL_RE.test(text)
