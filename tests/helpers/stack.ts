@@ -36,7 +36,7 @@ export type Sql = ReturnType<typeof postgres>;
 
 /** A short-lived SQL connection (superuser) for assertions on what the database holds. */
 export async function withSql<T>(f: (sql: Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(stackInfo().db_url, { max: 2, onnotice: () => {} });
+  const sql = postgres(stackInfo().db_url, { max: 2, prepare: false, onnotice: () => {} });
   try {
     return await f(sql);
   } finally {

@@ -1,0 +1,154 @@
+/** Benchmark helpers: percentiles, timing, a stack in a child process, accounts in bulk. */
+import postgres from "postgres";
+import type { StackInfo } from "../dev/stack.ts";
+import { userToken } from "../dev/tokens.ts";
+
+export interface Stats {
+  n: number;
+  median: number;
+  p95: number;
+  p99: number;
+  mean: number;
+}
+
+export function stats(samples: number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return {
+    n: s.length,
+    median: r(q(0.5)),
+    p95: r(q(0.95)),
+    p99: r(q(0.99)),
+    mean: r(s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)),
+  };
+}
+
+export async function timeN(n: number, f: (i: number) => Promise<unknown>): Promise<Stats> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await f(i);
+    samples.push(performance.now() - t0);
+  }
+  return stats(samples);
+}
+
+export interface ChildStack {
+  info: StackInfo;
+  stop(): Promise<void>;
+}
+
+/** `deno task start --ephemeral` in a child process, so the bench client does not share its CPU loop. */
+export async function startChildStack(extraEnv: Record<string, string> = {}): Promise<ChildStack> {
+  const dir = await Deno.makeTempDir({ prefix: "bench-" });
+  const file = `${dir}/stack.json`;
+  const root = new URL("..", import.meta.url).pathname;
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}dev/start.ts`, "--ephemeral", "--quiet", "--stack-file", file,
+      "--sync-every", "0"],
+    env: { ...extraEnv },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      const info = JSON.parse(await Deno.readTextFile(file)) as StackInfo;
+      return {
+        info,
+        async stop() {
+          proc.kill("SIGTERM");
+          await proc.status;
+          await Deno.remove(dir, { recursive: true }).catch(() => {});
+        },
+      };
+    } catch {
+      if (Date.now() > deadline) throw new Error("stack did not start");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+export async function sim<T = unknown>(info: StackInfo, path: string, body?: unknown, method?: string) {
+  const res = await fetch(info.binance_url + path, {
+    method: method ?? (body === undefined ? "GET" : "POST"),
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+export interface Account {
+  userId: string;
+  token: string;
+  apiKey: string;
+  secret: string;
+}
+
+/** Many funded accounts at once: auth users and Vault keys in SQL, simulator accounts over HTTP. */
+export async function createAccounts(info: StackInfo, n: number): Promise<Account[]> {
+  const sql = postgres(info.db_url, { max: 4, prepare: false, onnotice: () => {} });
+  const out: Account[] = [];
+  try {
+    // Connect before pipelining queries (postgres.js under Deno's node streams).
+    await sql`select 1`;
+    for (let i = 0; i < n; i += 50) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(50, n - i) }, async () => {
+          const hex = (k: number) =>
+            [...crypto.getRandomValues(new Uint8Array(k))].map((b) => b.toString(16).padStart(2, "0"))
+              .join("");
+          const a: Account = {
+            userId: crypto.randomUUID(),
+            token: "",
+            apiKey: "bench" + hex(24),
+            secret: "bench" + hex(24),
+          };
+          await sim(info, "/__sim/accounts", {
+            api_key: a.apiKey,
+            secret: a.secret,
+            balances: { USDT: "1000000000", BTC: "1000" },
+          });
+          await sql`insert into auth.users (id, email) values (${a.userId}, ${a.userId + "@bench.local"})`;
+          await sql`select trading.save_exchange_account(${a.userId}::uuid, 'default', 'live',
+                    ${a.apiKey}, ${a.secret}, '{"enableReading":true,"enableSpotAndMarginTrading":true,"enableWithdrawals":false}'::jsonb)`;
+          a.token = await userToken(info.jwt_secret, info.supabase_url, a.userId, {
+            ttlSeconds: 3600 * 4,
+          });
+          return a;
+        }),
+      );
+      out.push(...batch);
+    }
+  } finally {
+    await sql.end();
+  }
+  return out;
+}
+
+export async function call(info: StackInfo, token: string, name: string, body: unknown, url?: string) {
+  const res = await fetch(`${url ?? info.functions_url}/${name}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${name}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+export async function simSeq(info: StackInfo): Promise<number> {
+  const all = await sim<{ seq: number }[]>(info, "/__sim/requests");
+  return all.length ? all[all.length - 1].seq : 0;
+}
+
+export async function simRequestsSince(info: StackInfo, since: number, apiKey?: string) {
+  const all = await sim<{ seq: number; method: string; path: string; api_key: string | null }[]>(
+    info,
+    `/__sim/requests?since=${since}`,
+  );
+  return all.filter((r) => apiKey === undefined || r.api_key === apiKey || r.api_key === null);
+}

@@ -1,0 +1,332 @@
+/**
+ * `deno task bench [--quick]`: latency, cold start, requests, memory and throughput of the
+ * functions on a throwaway local stack with the simulator (full catalogue), against the floor
+ * (raw ccxt) and the original design (../shared/seed: a Node ccxt service over stdin/stdout).
+ * Writes bench/REPORT.md and bench/report.json. Loopback only; every loop is bounded.
+ */
+import { parseArgs } from "node:util";
+import { createBinance } from "../supabase/functions/_shared/exchange/binance.ts";
+import {
+  type Account,
+  call,
+  type ChildStack,
+  createAccounts,
+  sim,
+  simRequestsSince,
+  simSeq,
+  startChildStack,
+  stats,
+  type Stats,
+  timeN,
+} from "./lib.ts";
+import { freePort } from "../dev/ports.ts";
+import { measureOriginal } from "./original.ts";
+import postgres from "postgres";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { quick: { type: "boolean", default: false } },
+});
+const quick = values.quick === true;
+const N = quick ? 30 : 200;
+const THROUGHPUT_SECONDS = quick ? 2 : 5;
+const THROUGHPUT_MAX = quick ? 400 : 3000;
+const MEMORY_ACCOUNTS = quick ? [1, 20, 50] : [1, 100, 1000];
+const root = new URL("..", import.meta.url).pathname;
+const report: Record<string, unknown> = { date: new Date().toISOString(), quick };
+const order = { symbol: "BTC/USDT", side: "buy", type: "market", amount: "0.0001" };
+
+function log(line: string) {
+  console.log(line);
+}
+
+async function machine() {
+  const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1];
+  const mem = (await Deno.readTextFile("/proc/meminfo")).match(/MemTotal:\s*(\d+)/)?.[1];
+  const run = async (cmd: string, args: string[]) =>
+    new TextDecoder().decode((await new Deno.Command(cmd, { args }).output()).stdout).trim()
+      .split("\n")[0];
+  return {
+    cpu,
+    cores: navigator.hardwareConcurrency,
+    memory_gib: Math.round(Number(mem) / 1024 / 1024),
+    deno: Deno.version.deno,
+    ccxt: "4.5.84",
+    postgres: await run("psql", ["--version"]).catch(() => "?"),
+    node: await run("node", ["--version"]).catch(() => "?"),
+  };
+}
+
+async function floors(stack: ChildStack, a: Account) {
+  const ex = createBinance({
+    endpoint: { environment: "live", baseUrl: stack.info.binance_url },
+    credentials: { apiKey: a.apiKey, secret: a.secret },
+  });
+  await ex.loadMarkets();
+  await ex.createOrder("BTC/USDT", "market", "buy", 0.0001);
+  const placed = await ex.createOrder("BTC/USDT", "market", "buy", 0.0001);
+  const out: Record<string, Stats> = {
+    "create-order": await timeN(N, () => ex.createOrder("BTC/USDT", "market", "buy", 0.0001)),
+    "fetch-order": await timeN(N, () => ex.fetchOrder(placed.id as string, "BTC/USDT")),
+    "fetch-balance": await timeN(N, () => ex.fetchBalance()),
+    "fetch-ticker": await timeN(N, () => ex.fetchTicker("BTC/USDT")),
+  };
+  const limits: { id?: string }[] = [];
+  for (let i = 0; i < N; i++) limits.push(await ex.createOrder("BTC/USDT", "limit", "buy", 0.001, 10000));
+  out["cancel-order"] = await timeN(N, (i) => ex.cancelOrder(limits[i].id as string, "BTC/USDT"));
+  return out;
+}
+
+async function warm(stack: ChildStack, a: Account) {
+  const { info } = stack;
+  await call(info, a.token, "create-order", order);
+  const placed = await call(info, a.token, "create-order", order);
+  const out: Record<string, Stats> = {
+    "create-order": await timeN(N, () => call(info, a.token, "create-order", order)),
+    "fetch-order": await timeN(N, () =>
+      call(info, a.token, "fetch-order", { symbol: "BTC/USDT", id: placed.order.id })),
+    "fetch-balance": await timeN(N, () => call(info, a.token, "fetch-balance", {})),
+    "fetch-ticker": await timeN(N, () => call(info, a.token, "fetch-ticker", { symbol: "BTC/USDT" })),
+  };
+  const limits: { order: { id: string } }[] = [];
+  for (let i = 0; i < N; i++) {
+    limits.push(
+      await call(info, a.token, "create-order", {
+        symbol: "BTC/USDT",
+        side: "buy",
+        type: "limit",
+        amount: "0.001",
+        price: "10000",
+      }),
+    );
+  }
+  out["cancel-order"] = await timeN(N, (i) =>
+    call(info, a.token, "cancel-order", { symbol: "BTC/USDT", id: limits[i].order.id }));
+  return out;
+}
+
+/** Requests each operation sends to the exchange, warm (after one call of each). */
+async function requestsPerOperation(stack: ChildStack, a: Account) {
+  const { info } = stack;
+  const placed = await call(info, a.token, "create-order", order);
+  const resting = await call(info, a.token, "create-order", {
+    symbol: "BTC/USDT",
+    side: "buy",
+    type: "limit",
+    amount: "0.001",
+    price: "10000",
+  });
+  const ops: [string, unknown][] = [
+    ["create-order", order],
+    ["fetch-order", { symbol: "BTC/USDT", id: placed.order.id }],
+    ["cancel-order", { symbol: "BTC/USDT", id: resting.order.id }],
+    ["fetch-open-orders", { symbol: "BTC/USDT" }],
+    ["fetch-balance", {}],
+    ["fetch-ticker", { symbol: "BTC/USDT" }],
+    ["fetch-my-trades", { symbol: "BTC/USDT", limit: 10 }],
+    ["fetch-markets", { symbol: "BTC/USDT" }],
+  ];
+  const out: Record<string, string[]> = {};
+  for (const [name, body] of ops) {
+    const since = await simSeq(info);
+    await call(info, a.token, name, body);
+    const reqs = await simRequestsSince(info, since, a.apiKey);
+    out[name] = reqs.map((r) => `${r.method} ${r.path}`);
+  }
+  return out;
+}
+
+interface FnProcess {
+  url: string;
+  pid: number;
+  lines: string[];
+  stop(): Promise<void>;
+}
+
+/** One function as its own process, as an isolate would run it. */
+async function startFunction(stack: ChildStack, name: string): Promise<FnProcess & { listenMs: number }> {
+  const port = freePort();
+  const t0 = performance.now();
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}supabase/functions/${name}/index.ts`],
+    env: {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      SUPABASE_URL: stack.info.supabase_url,
+      SUPABASE_DB_URL: stack.info.db_url,
+      SUPABASE_SERVICE_ROLE_KEY: stack.info.service_role_key,
+      SUPABASE_ANON_KEY: stack.info.anon_key,
+      SUPABASE_JWT_SECRET: stack.info.jwt_secret,
+      BINANCE_API_URL: stack.info.binance_url,
+    },
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const lines: string[] = [];
+  (async () => {
+    for await (const chunk of proc.stdout.pipeThrough(new TextDecoderStream())) {
+      lines.push(...chunk.split("\n").filter(Boolean));
+    }
+  })();
+  for (;;) {
+    try {
+      const c = await Deno.connect({ hostname: "127.0.0.1", port });
+      c.close();
+      break;
+    } catch {
+      if (performance.now() - t0 > 30_000) throw new Error("function did not listen");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: proc.pid,
+    lines,
+    listenMs: performance.now() - t0,
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.status;
+    },
+  };
+}
+
+async function coldStart(stack: ChildStack, a: Account, marketsCached: boolean) {
+  if (!marketsCached) {
+    const sql = postgres(stack.info.db_url, { max: 1, onnotice: () => {} });
+    await sql`delete from trading.markets_cache`;
+    await sql.end();
+  }
+  const since = await simSeq(stack.info);
+  const t0 = performance.now();
+  const fn = await startFunction(stack, "create-order");
+  const t1 = performance.now();
+  await call(stack.info, a.token, "", order, `${fn.url}/create-order`.replace(/\/$/, ""));
+  const t2 = performance.now();
+  await new Promise((r) => setTimeout(r, 100));
+  const markets = fn.lines.map((l) => JSON.parse(l)).find((l) => l.event === "markets_loaded");
+  const request = fn.lines.map((l) => JSON.parse(l)).find((l) => l.event === "request");
+  await fn.stop();
+  const reqs = await simRequestsSince(stack.info, since, a.apiKey);
+  return {
+    markets_from: markets?.source ?? "?",
+    import_to_listening_ms: Math.round(t1 - t0),
+    first_order_ms: Math.round(t2 - t1),
+    markets_ms: markets?.ms ?? null,
+    db_ms: request?.db_ms ?? null,
+    exchange_ms: request?.exchange_ms ?? null,
+    total_ms: Math.round(t2 - t0),
+    exchange_requests: reqs.map((r) => `${r.method} ${r.path}`),
+  };
+}
+
+async function memory(stack: ChildStack, accounts: Account[]) {
+  const fn = await startFunction(stack, "create-order");
+  const rss = async () => {
+    const status = await Deno.readTextFile(`/proc/${fn.pid}/status`);
+    return Math.round(Number(status.match(/VmRSS:\s*(\d+)/)?.[1] ?? 0) / 1024);
+  };
+  const out: Record<string, number> = { idle_mib: await rss() };
+  let served = 0;
+  for (const target of MEMORY_ACCOUNTS) {
+    for (; served < target; served += 8) {
+      await Promise.all(
+        accounts.slice(served, Math.min(target, served + 8)).map((a) =>
+          fetch(`${fn.url}/create-order`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${a.token}`, "content-type": "application/json" },
+            body: JSON.stringify(order),
+          }).then((r) => r.body?.cancel())
+        ),
+      );
+    }
+    out[`after_${target}_accounts_mib`] = await rss();
+  }
+  await fn.stop();
+  return out;
+}
+
+async function throughput(stack: ChildStack, accounts: Account[], url?: string) {
+  const out: Record<string, unknown>[] = [];
+  for (const users of [1, 8, 32, 128]) {
+    const deadline = performance.now() + THROUGHPUT_SECONDS * 1000;
+    const samples: number[] = [];
+    let errors = 0;
+    let sent = 0;
+    const t0 = performance.now();
+    await Promise.all(accounts.slice(0, users).map(async (a) => {
+      while (performance.now() < deadline && sent < THROUGHPUT_MAX) {
+        sent++;
+        const s = performance.now();
+        try {
+          await call(stack.info, a.token, "create-order", order, url);
+        } catch {
+          errors++;
+        }
+        samples.push(performance.now() - s);
+      }
+    }));
+    const seconds = (performance.now() - t0) / 1000;
+    out.push({
+      users,
+      orders: samples.length,
+      errors,
+      orders_per_second: Math.round(samples.length / seconds),
+      ...stats(samples),
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+
+const started = performance.now();
+report.machine = await machine();
+log(`machine: ${JSON.stringify(report.machine)}`);
+
+for (const latency of [0, 20]) {
+  log(`\n== simulator latency ${latency} ms ==`);
+  const stack = await startChildStack();
+  try {
+    await sim(stack.info, "/__sim/limits", {
+      weight_per_minute: 100_000_000,
+      orders_per_10s: 100_000_000,
+      orders_per_day: 100_000_000,
+      reset_windows: true,
+    });
+    const accounts = await createAccounts(stack.info, latency === 0 ? Math.max(...MEMORY_ACCOUNTS, 128) : 8);
+    if (latency > 0) await sim(stack.info, "/__sim/latency", { latency_ms: latency });
+    const key = `latency_${latency}ms`;
+    const section: Record<string, unknown> = {};
+    report[key] = section;
+    section.floor = await floors(stack, accounts[0]);
+    log(`floor: ${JSON.stringify(section.floor)}`);
+    section.warm = await warm(stack, accounts[1]);
+    log(`warm: ${JSON.stringify(section.warm)}`);
+    section.original = await measureOriginal(stack.info, accounts.slice(2, 2 + (latency ? 4 : 32)), {
+      n: N,
+      seconds: THROUGHPUT_SECONDS,
+      maxOrders: THROUGHPUT_MAX,
+      levels: latency ? [1, 4] : [1, 8, 32],
+    });
+    log(`original: ${JSON.stringify(section.original)}`);
+    if (latency === 0) {
+      section.requests = await requestsPerOperation(stack, accounts[2]);
+      log(`requests: ${JSON.stringify(section.requests)}`);
+      section.cold_markets_cached = await coldStart(stack, accounts[3], true);
+      section.cold_markets_downloaded = await coldStart(stack, accounts[3], false);
+      log(`cold: ${JSON.stringify([section.cold_markets_cached, section.cold_markets_downloaded])}`);
+      section.memory = await memory(stack, accounts.slice(4));
+      log(`memory: ${JSON.stringify(section.memory)}`);
+      section.throughput = await throughput(stack, accounts);
+      log(`throughput: ${JSON.stringify(section.throughput)}`);
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+report.duration_s = Math.round((performance.now() - started) / 1000);
+
+const { renderReport } = await import("./report.ts");
+await Deno.writeTextFile(`${root}bench/report.json`, JSON.stringify(report, null, 2) + "\n");
+await Deno.writeTextFile(`${root}bench/REPORT.md`, renderReport(report));
+log(`\nwrote bench/REPORT.md and bench/report.json in ${report.duration_s} s`);
