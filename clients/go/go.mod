@@ -1,0 +1,3 @@
+module example.com/trading/clients/go
+
+go 1.19
