@@ -45,8 +45,17 @@ export async function startChildStack(extraEnv: Record<string, string> = {}): Pr
   const file = `${dir}/stack.json`;
   const root = new URL("..", import.meta.url).pathname;
   const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}dev/start.ts`, "--ephemeral", "--quiet", "--stack-file", file,
-      "--sync-every", "0"],
+    args: [
+      "run",
+      "-A",
+      `${root}dev/start.ts`,
+      "--ephemeral",
+      "--quiet",
+      "--stack-file",
+      file,
+      "--sync-every",
+      "0",
+    ],
     env: { ...extraEnv },
     stdout: "null",
     stderr: "inherit",
@@ -70,7 +79,12 @@ export async function startChildStack(extraEnv: Record<string, string> = {}): Pr
   }
 }
 
-export async function sim<T = unknown>(info: StackInfo, path: string, body?: unknown, method?: string) {
+export async function sim<T = unknown>(
+  info: StackInfo,
+  path: string,
+  body?: unknown,
+  method?: string,
+) {
   const res = await fetch(info.binance_url + path, {
     method: method ?? (body === undefined ? "GET" : "POST"),
     headers: { "content-type": "application/json" },
@@ -99,7 +113,9 @@ export async function createAccounts(info: StackInfo, n: number): Promise<Accoun
       const batch = await Promise.all(
         Array.from({ length: Math.min(50, n - i) }, async () => {
           const hex = (k: number) =>
-            [...crypto.getRandomValues(new Uint8Array(k))].map((b) => b.toString(16).padStart(2, "0"))
+            [...crypto.getRandomValues(new Uint8Array(k))].map((b) =>
+              b.toString(16).padStart(2, "0")
+            )
               .join("");
           const a: Account = {
             userId: crypto.randomUUID(),
@@ -112,7 +128,9 @@ export async function createAccounts(info: StackInfo, n: number): Promise<Accoun
             secret: a.secret,
             balances: { USDT: "1000000000", BTC: "1000" },
           });
-          await sql`insert into auth.users (id, email) values (${a.userId}, ${a.userId + "@bench.local"})`;
+          await sql`insert into auth.users (id, email) values (${a.userId}, ${
+            a.userId + "@bench.local"
+          })`;
           await sql`select trading.save_exchange_account(${a.userId}::uuid, 'default', 'live',
                     ${a.apiKey}, ${a.secret}, '{"enableReading":true,"enableSpotAndMarginTrading":true,"enableWithdrawals":false}'::jsonb)`;
           a.token = await userToken(info.jwt_secret, info.supabase_url, a.userId, {
@@ -129,7 +147,13 @@ export async function createAccounts(info: StackInfo, n: number): Promise<Accoun
   return out;
 }
 
-export async function call(info: StackInfo, token: string, name: string, body: unknown, url?: string) {
+export async function call(
+  info: StackInfo,
+  token: string,
+  name: string,
+  body: unknown,
+  url?: string,
+) {
   const res = await fetch(`${url ?? info.functions_url}/${name}`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },

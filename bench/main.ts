@@ -15,8 +15,8 @@ import {
   simRequestsSince,
   simSeq,
   startChildStack,
-  stats,
   type Stats,
+  stats,
   timeN,
 } from "./lib.ts";
 import { freePort } from "../dev/ports.ts";
@@ -72,7 +72,9 @@ async function floors(stack: ChildStack, a: Account) {
     "fetch-ticker": await timeN(N, () => ex.fetchTicker("BTC/USDT")),
   };
   const limits: { id?: string }[] = [];
-  for (let i = 0; i < N; i++) limits.push(await ex.createOrder("BTC/USDT", "limit", "buy", 0.001, 10000));
+  for (let i = 0; i < N; i++) {
+    limits.push(await ex.createOrder("BTC/USDT", "limit", "buy", 0.001, 10000));
+  }
   out["cancel-order"] = await timeN(N, (i) => ex.cancelOrder(limits[i].id as string, "BTC/USDT"));
   return out;
 }
@@ -83,10 +85,15 @@ async function warm(stack: ChildStack, a: Account) {
   const placed = await call(info, a.token, "create-order", order);
   const out: Record<string, Stats> = {
     "create-order": await timeN(N, () => call(info, a.token, "create-order", order)),
-    "fetch-order": await timeN(N, () =>
-      call(info, a.token, "fetch-order", { symbol: "BTC/USDT", id: placed.order.id })),
+    "fetch-order": await timeN(
+      N,
+      () => call(info, a.token, "fetch-order", { symbol: "BTC/USDT", id: placed.order.id }),
+    ),
     "fetch-balance": await timeN(N, () => call(info, a.token, "fetch-balance", {})),
-    "fetch-ticker": await timeN(N, () => call(info, a.token, "fetch-ticker", { symbol: "BTC/USDT" })),
+    "fetch-ticker": await timeN(
+      N,
+      () => call(info, a.token, "fetch-ticker", { symbol: "BTC/USDT" }),
+    ),
   };
   const limits: { order: { id: string } }[] = [];
   for (let i = 0; i < N; i++) {
@@ -100,8 +107,10 @@ async function warm(stack: ChildStack, a: Account) {
       }),
     );
   }
-  out["cancel-order"] = await timeN(N, (i) =>
-    call(info, a.token, "cancel-order", { symbol: "BTC/USDT", id: limits[i].order.id }));
+  out["cancel-order"] = await timeN(
+    N,
+    (i) => call(info, a.token, "cancel-order", { symbol: "BTC/USDT", id: limits[i].order.id }),
+  );
   return out;
 }
 
@@ -144,11 +153,16 @@ interface FnProcess {
 }
 
 /** One function as its own process, as an isolate would run it. */
-async function startFunction(stack: ChildStack, name: string): Promise<FnProcess & { listenMs: number }> {
+async function startFunction(
+  stack: ChildStack,
+  name: string,
+  v8Flags: string[] = [],
+): Promise<FnProcess & { listenMs: number }> {
   const port = freePort();
   const t0 = performance.now();
+  const flags = v8Flags.length ? [`--v8-flags=${v8Flags.join(",")}`] : [];
   const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}supabase/functions/${name}/index.ts`],
+    args: ["run", "-A", ...flags, `${root}supabase/functions/${name}/index.ts`],
     env: {
       PORT: String(port),
       HOST: "127.0.0.1",
@@ -219,14 +233,18 @@ async function coldStart(stack: ChildStack, a: Account, marketsCached: boolean) 
   };
 }
 
+/** Heap limit of the memory run: under Supabase's 256 MB, so an unbounded heap would crash. */
+const HEAP_LIMIT_MB = 200;
+
 async function memory(stack: ChildStack, accounts: Account[]) {
-  const fn = await startFunction(stack, "create-order");
+  const fn = await startFunction(stack, "create-order", [`--max-old-space-size=${HEAP_LIMIT_MB}`]);
   const rss = async () => {
     const status = await Deno.readTextFile(`/proc/${fn.pid}/status`);
     return Math.round(Number(status.match(/VmRSS:\s*(\d+)/)?.[1] ?? 0) / 1024);
   };
-  const out: Record<string, number> = { idle_mib: await rss() };
+  const out: Record<string, number> = { heap_limit_mib: HEAP_LIMIT_MB, idle_mib: await rss() };
   let served = 0;
+  let failed = 0;
   for (const target of MEMORY_ACCOUNTS) {
     for (; served < target; served += 8) {
       await Promise.all(
@@ -235,12 +253,16 @@ async function memory(stack: ChildStack, accounts: Account[]) {
             method: "POST",
             headers: { authorization: `Bearer ${a.token}`, "content-type": "application/json" },
             body: JSON.stringify(order),
-          }).then((r) => r.body?.cancel())
+          }).then((r) => {
+            if (!r.ok) failed++;
+            return r.body?.cancel();
+          }, () => failed++)
         ),
       );
     }
     out[`after_${target}_accounts_mib`] = await rss();
   }
+  out.failed_requests = failed;
   await fn.stop();
   return out;
 }
@@ -253,18 +275,20 @@ async function throughput(stack: ChildStack, accounts: Account[], url?: string) 
     let errors = 0;
     let sent = 0;
     const t0 = performance.now();
-    await Promise.all(accounts.slice(0, users).map(async (a) => {
-      while (performance.now() < deadline && sent < THROUGHPUT_MAX) {
-        sent++;
-        const s = performance.now();
-        try {
-          await call(stack.info, a.token, "create-order", order, url);
-        } catch {
-          errors++;
+    await Promise.all(
+      accounts.slice(0, users).map(async (a) => {
+        while (performance.now() < deadline && sent < THROUGHPUT_MAX) {
+          sent++;
+          const s = performance.now();
+          try {
+            await call(stack.info, a.token, "create-order", order, url);
+          } catch {
+            errors++;
+          }
+          samples.push(performance.now() - s);
         }
-        samples.push(performance.now() - s);
-      }
-    }));
+      }),
+    );
     const seconds = (performance.now() - t0) / 1000;
     out.push({
       users,
@@ -293,7 +317,10 @@ for (const latency of [0, 20]) {
       orders_per_day: 100_000_000,
       reset_windows: true,
     });
-    const accounts = await createAccounts(stack.info, latency === 0 ? Math.max(...MEMORY_ACCOUNTS, 128) : 8);
+    const accounts = await createAccounts(
+      stack.info,
+      latency === 0 ? Math.max(...MEMORY_ACCOUNTS, 128) : 8,
+    );
     if (latency > 0) await sim(stack.info, "/__sim/latency", { latency_ms: latency });
     const key = `latency_${latency}ms`;
     const section: Record<string, unknown> = {};
@@ -302,19 +329,25 @@ for (const latency of [0, 20]) {
     log(`floor: ${JSON.stringify(section.floor)}`);
     section.warm = await warm(stack, accounts[1]);
     log(`warm: ${JSON.stringify(section.warm)}`);
-    section.original = await measureOriginal(stack.info, accounts.slice(2, 2 + (latency ? 4 : 32)), {
-      n: N,
-      seconds: THROUGHPUT_SECONDS,
-      maxOrders: THROUGHPUT_MAX,
-      levels: latency ? [1, 4] : [1, 8, 32],
-    });
+    section.original = await measureOriginal(
+      stack.info,
+      accounts.slice(2, 2 + (latency ? 4 : 32)),
+      {
+        n: N,
+        seconds: THROUGHPUT_SECONDS,
+        maxOrders: THROUGHPUT_MAX,
+        levels: latency ? [1, 4] : [1, 8, 32],
+      },
+    );
     log(`original: ${JSON.stringify(section.original)}`);
     if (latency === 0) {
       section.requests = await requestsPerOperation(stack, accounts[2]);
       log(`requests: ${JSON.stringify(section.requests)}`);
       section.cold_markets_cached = await coldStart(stack, accounts[3], true);
       section.cold_markets_downloaded = await coldStart(stack, accounts[3], false);
-      log(`cold: ${JSON.stringify([section.cold_markets_cached, section.cold_markets_downloaded])}`);
+      log(
+        `cold: ${JSON.stringify([section.cold_markets_cached, section.cold_markets_downloaded])}`,
+      );
       section.memory = await memory(stack, accounts.slice(4));
       log(`memory: ${JSON.stringify(section.memory)}`);
       section.throughput = await throughput(stack, accounts);

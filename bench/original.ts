@@ -28,17 +28,19 @@ class RpcClient {
     }).spawn();
     this.#writer = this.#proc.stdin.getWriter();
     this.#lines = this.#proc.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(
-      new TransformStream<string, string>({
-        buffer: "",
-        transform(chunk, ctl) {
-          // deno-lint-ignore no-explicit-any
-          const self = this as any;
-          self.buffer += chunk;
-          const parts = self.buffer.split("\n");
-          self.buffer = parts.pop();
-          for (const p of parts) if (p) ctl.enqueue(p);
-        },
-      } as Transformer<string, string> & { buffer: string }),
+      new TransformStream<string, string>(
+        {
+          buffer: "",
+          transform(chunk, ctl) {
+            // deno-lint-ignore no-explicit-any
+            const self = this as any;
+            self.buffer += chunk;
+            const parts = self.buffer.split("\n");
+            self.buffer = parts.pop();
+            for (const p of parts) if (p) ctl.enqueue(p);
+          },
+        } as Transformer<string, string> & { buffer: string },
+      ),
     )[Symbol.asyncIterator]();
   }
 
@@ -46,7 +48,9 @@ class RpcClient {
   call(method: string, params: Record<string, unknown>): Promise<unknown> {
     const run = this.#lock.then(async () => {
       const id = `req-${++this.#id}`;
-      await this.#writer.write(new TextEncoder().encode(JSON.stringify({ id, method, params }) + "\n"));
+      await this.#writer.write(
+        new TextEncoder().encode(JSON.stringify({ id, method, params }) + "\n"),
+      );
       const { value } = await this.#lines.next();
       const res = JSON.parse(value as string);
       if (res.error) throw new Error(res.error);
@@ -103,14 +107,16 @@ export async function measureOriginal(
       const samples: number[] = [];
       let sent = 0;
       const start = performance.now();
-      await Promise.all(accounts.slice(0, users).map(async (a) => {
-        while (performance.now() < deadline && sent < opts.maxOrders) {
-          sent++;
-          const s = performance.now();
-          await client.call("createOrder", order(a)).catch(() => {});
-          samples.push(performance.now() - s);
-        }
-      }));
+      await Promise.all(
+        accounts.slice(0, users).map(async (a) => {
+          while (performance.now() < deadline && sent < opts.maxOrders) {
+            sent++;
+            const s = performance.now();
+            await client.call("createOrder", order(a)).catch(() => {});
+            samples.push(performance.now() - s);
+          }
+        }),
+      );
       const seconds = (performance.now() - start) / 1000;
       throughput.push({
         users,

@@ -5,7 +5,10 @@ type R = Record<string, any>;
 const ms = (x: number | null | undefined) => (x === null || x === undefined ? "–" : `${x}`);
 
 function latencyTable(section: R): string {
-  const rows = ["| operation | floor: raw ccxt median / p95 / p99 (ms) | function over HTTP median / p95 / p99 (ms) | overhead (median, ms) |", "|---|---|---|---|"];
+  const rows = [
+    "| operation | floor: raw ccxt median / p95 / p99 (ms) | function over HTTP median / p95 / p99 (ms) | overhead (median, ms) |",
+    "|---|---|---|---|",
+  ];
   for (const op of Object.keys(section.warm)) {
     const f = section.floor[op];
     const w = section.warm[op];
@@ -19,9 +22,14 @@ function latencyTable(section: R): string {
 }
 
 function throughputTable(list: R[]): string {
-  const rows = ["| concurrent users | orders | orders/s | median / p95 / p99 (ms) |", "|---|---|---|---|"];
+  const rows = [
+    "| concurrent users | orders | orders/s | median / p95 / p99 (ms) |",
+    "|---|---|---|---|",
+  ];
   for (const t of list) {
-    rows.push(`| ${t.users} | ${t.orders} | ${t.orders_per_second} | ${t.median} / ${t.p95} / ${t.p99} |`);
+    rows.push(
+      `| ${t.users} | ${t.orders} | ${t.orders_per_second} | ${t.median} / ${t.p95} / ${t.p99} |`,
+    );
   }
   return rows.join("\n");
 }
@@ -56,8 +64,12 @@ at a time behind a mutex (bench/original/). Same simulator, same machine.
 | | this product (create-order over HTTP) | original design |
 |---|---|---|
 | cold start to first order answered (ms) | ${z.cold_markets_cached.total_ms} (markets from Postgres) | ${z.original.cold_start_ms} |
-| per order, warm, median / p95 (ms) | ${z.warm["create-order"].median} / ${z.warm["create-order"].p95} | ${z.original.per_order.median} / ${z.original.per_order.p95} |
-| per order with 20 ms network, median (ms) | ${l.warm["create-order"].median} | ${l.original.per_order.median} |
+| per order, warm, median / p95 (ms) | ${z.warm["create-order"].median} / ${
+    z.warm["create-order"].p95
+  } | ${z.original.per_order.median} / ${z.original.per_order.p95} |
+| per order with 20 ms network, median (ms) | ${
+    l.warm["create-order"].median
+  } | ${l.original.per_order.median} |
 
 Original design throughput (all users share the one service and its mutex):
 
@@ -66,20 +78,37 @@ ${throughputTable(z.original.throughput)}
 ## Cold start: a fresh process for create-order until its first order is answered
 | markets | process start to listening (ms) | first order (ms) | of which markets (ms) | db (ms) | exchange (ms) | total (ms) | exchange requests |
 |---|---|---|---|---|---|---|---|
-${cold.map((c: R) =>
-    `| from ${c.markets_from === "db" ? "Postgres cache" : "exchangeInfo"} | ${c.import_to_listening_ms} | ${c.first_order_ms} | ${ms(c.markets_ms)} | ${ms(c.db_ms)} | ${ms(c.exchange_ms)} | ${c.total_ms} | ${c.exchange_requests.join(", ")} |`
-  ).join("\n")}
+${
+    cold.map((c: R) =>
+      `| from ${
+        c.markets_from === "db" ? "Postgres cache" : "exchangeInfo"
+      } | ${c.import_to_listening_ms} | ${c.first_order_ms} | ${ms(c.markets_ms)} | ${
+        ms(c.db_ms)
+      } | ${ms(c.exchange_ms)} | ${c.total_ms} | ${c.exchange_requests.join(", ")} |`
+    ).join("\n")
+  }
 
 ## Requests per operation (warm, from the simulator's request log)
 | operation | requests to Binance |
 |---|---|
-${Object.entries(z.requests).map(([op, reqs]) => `| ${op} | ${(reqs as string[]).length}: ${(reqs as string[]).join(", ")} |`).join("\n")}
+${
+    Object.entries(z.requests).map(([op, reqs]) =>
+      `| ${op} | ${(reqs as string[]).length}: ${(reqs as string[]).join(", ")} |`
+    ).join("\n")
+  }
 
 ## Memory of one function process (RSS)
 ${Object.entries(z.memory).map(([k, v]) => `- ${k.replaceAll("_", " ")}: ${v} MiB`).join("\n")}
 
-Supabase gives a function 256 MB. ccxt instances are kept in an LRU of \`EXCHANGE_CACHE_SIZE\`
-(64), so memory stops growing with the number of accounts served.
+Supabase gives a function 256 MB. This run caps V8's heap at ${z.memory.heap_limit_mib} MB
+(\`--max-old-space-size\`): a heap that grew with the number of accounts would crash the process;
+${
+    z.memory.failed_requests === 0
+      ? "every request was answered, so the heap stays bounded"
+      : `**${z.memory.failed_requests} requests failed**`
+  }.
+RSS also counts code, the shared markets of the full catalogue and pages V8 has reserved but not
+returned. ccxt instances are kept in an LRU of \`EXCHANGE_CACHE_SIZE\` (64).
 
 ## Throughput: create-order with distinct accounts
 ${throughputTable(z.throughput)}

@@ -25,7 +25,14 @@ function exchangeFor(apiKey, secret) {
       },
     });
     if (base) {
-      for (const [k, p] of Object.entries({ public: "/api/v3", private: "/api/v3", v1: "/api/v1", sapi: "/sapi/v1" })) {
+      for (
+        const [k, p] of Object.entries({
+          public: "/api/v3",
+          private: "/api/v3",
+          v1: "/api/v1",
+          sapi: "/sapi/v1",
+        })
+      ) {
         ex.urls.api[k] = base + p;
       }
     }
@@ -40,7 +47,10 @@ async function handle(req) {
     const ex = exchangeFor(p.apiKey, p.secret);
     switch (req.method) {
       case "createOrder":
-        return { id: req.id, result: await ex.createOrder(p.symbol, p.type, p.side, p.amount, p.price) };
+        return {
+          id: req.id,
+          result: await ex.createOrder(p.symbol, p.type, p.side, p.amount, p.price),
+        };
       case "fetchBalance":
         return { id: req.id, result: await ex.fetchBalance() };
       default:
