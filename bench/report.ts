@@ -21,6 +21,12 @@ function latencyTable(section: R): string {
   return rows.join("\n");
 }
 
+/** The account counts of the memory run after the first. */
+const MEM_LABELS = (m: R) =>
+  Object.keys(m).filter((k) => k.startsWith("after_")).slice(1).map((k) =>
+    `${k.split("_")[1]} accounts`
+  );
+
 function throughputTable(list: R[]): string {
   const rows = [
     "| concurrent users | orders | orders/s | median / p95 / p99 (ms) |",
@@ -97,8 +103,14 @@ ${
     ).join("\n")
   }
 
-## Memory of one function process (RSS)
-${Object.entries(z.memory).map(([k, v]) => `- ${k.replaceAll("_", " ")}: ${v} MiB`).join("\n")}
+## Memory of one function process (RSS, MiB)
+| heap limit (MiB) | idle | after 1 account | after ${MEM_LABELS(z.memory)[0]} | after ${
+    MEM_LABELS(z.memory)[1]
+  } | failed requests |
+|---|---|---|---|---|---|
+| ${z.memory.heap_limit_mib} | ${z.memory.idle_mib} | ${
+    Object.entries(z.memory).filter(([k]) => k.startsWith("after_")).map(([, v]) => v).join(" | ")
+  } | ${z.memory.failed_requests} |
 
 Supabase gives a function 256 MB. This run caps V8's heap at ${z.memory.heap_limit_mib} MB
 (\`--max-old-space-size\`): a heap that grew with the number of accounts would crash the process;

@@ -185,12 +185,12 @@ export function createDb(opts: DbOptions): Db {
     },
   });
 
-  async function call<T>(fn: string, types: string[], args: unknown[]): Promise<T> {
+  async function call<T>(fn: string, types: string[], args: unknown[], cast = ""): Promise<T> {
     const params = types.map((t, i) => `$${i + 1}::${t}`).join(", ");
     const started = performance.now();
     try {
       const rows = await sql.unsafe(
-        `select trading.${fn}(${params}) as r`,
+        `select trading.${fn}(${params})${cast} as r`,
         // jsonb parameters go as values: the driver serializes them by the server's type.
         args as never,
       );
@@ -249,8 +249,15 @@ export function createDb(opts: DbOptions): Db {
         minAgeSeconds,
         limit,
       ])) ?? [],
-    getMarkets: (source, maxAgeSeconds) =>
-      call("get_markets", ["text", "int"], [source, maxAgeSeconds]),
+    // Several MB of markets: read as text and parsed natively, without the exact-number
+    // reviver (ccxt's market numbers are floats anyway).
+    getMarkets: async (source, maxAgeSeconds) => {
+      const text = await call<string | null>("get_markets", ["text", "int"], [
+        source,
+        maxAgeSeconds,
+      ], "::text");
+      return text === null ? null : JSON.parse(text);
+    },
     putMarkets: (source, markets) => call("put_markets", ["text", "jsonb"], [source, markets]),
     setBackoff: (environment, until, reason) =>
       call("set_backoff", ["text", "timestamptz", "text"], [
