@@ -6,7 +6,11 @@
  */
 import { loadConfig } from "../supabase/functions/_shared/config.ts";
 import { buildDeps } from "../supabase/functions/_shared/deps.ts";
-import { type Handler, makeHandler } from "../supabase/functions/_shared/http/server.ts";
+import {
+  type Handler,
+  installCrashGuard,
+  makeHandler,
+} from "../supabase/functions/_shared/http/server.ts";
 import { operations } from "../supabase/functions/_shared/ops/index.ts";
 import type { Deps, Hooks } from "../supabase/functions/_shared/operation.ts";
 
@@ -33,6 +37,7 @@ const json = (status: number, body: unknown) =>
 export function startGateway(opts: GatewayOptions): Gateway {
   const env = new Map(Object.entries(opts.env));
   const deps = buildDeps(loadConfig({ get: (k) => env.get(k) }), { hooks: opts.hooks });
+  installCrashGuard(deps.log);
   const handlers = new Map<string, Handler>(
     Object.entries(operations).map(([name, op]) => [name, makeHandler(op, deps)]),
   );

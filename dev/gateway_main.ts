@@ -3,6 +3,8 @@
  * tests kill and restart. `TRADING_CRASH_AFTER_EXCHANGE=<rate>` (test only, never deployed)
  * makes the process exit right after Binance acknowledged an order and before it is
  * recorded, for that share of orders: the crash that sync-orders must repair.
+ * `TRADING_AFTER_EXCHANGE_URL` is called at that same point, `TRADING_TEST_DB_URL` replaces
+ * the stack's database URL (reliability tests put a TCP proxy they can cut in between).
  * Prints `{"url": ...}` when listening.
  */
 import { parseArgs } from "node:util";
@@ -15,22 +17,27 @@ const { values } = parseArgs({
 });
 const info = JSON.parse(await Deno.readTextFile(values["stack-file"]!)) as StackInfo;
 const crashRate = Number(Deno.env.get("TRADING_CRASH_AFTER_EXCHANGE") ?? "0");
+/** Test only: a URL called after the exchange answered an order (e.g. to cut the database). */
+const afterExchangeUrl = Deno.env.get("TRADING_AFTER_EXCHANGE_URL");
+const dbUrl = Deno.env.get("TRADING_TEST_DB_URL") ?? info.db_url;
 
 const gateway = startGateway({
   port: Number(values.port),
   env: {
     SUPABASE_URL: info.supabase_url,
-    SUPABASE_DB_URL: info.db_url,
+    SUPABASE_DB_URL: dbUrl,
     SUPABASE_ANON_KEY: info.anon_key,
     SUPABASE_SERVICE_ROLE_KEY: info.service_role_key,
     SUPABASE_JWT_SECRET: info.jwt_secret,
     BINANCE_API_URL: info.binance_url,
     BINANCE_TIMEOUT_MS: Deno.env.get("BINANCE_TIMEOUT_MS") ?? "3000",
     SUBMIT_LEASE_SECONDS: Deno.env.get("SUBMIT_LEASE_SECONDS") ?? "15",
+    TRADING_DB_TIMEOUT_MS: Deno.env.get("TRADING_DB_TIMEOUT_MS") ?? "3000",
   },
-  hooks: crashRate > 0
+  hooks: crashRate > 0 || afterExchangeUrl
     ? {
-      afterExchange: () => {
+      afterExchange: async () => {
+        if (afterExchangeUrl) await fetch(afterExchangeUrl).then((r) => r.body?.cancel());
         if (Math.random() < crashRate) {
           console.error("crash hook: exiting between the exchange's answer and the database");
           Deno.exit(86);

@@ -6,6 +6,7 @@
  * fills and the right position.
  */
 import assert from "node:assert/strict";
+import { startGatewayProcess } from "../helpers/gateway.ts";
 import {
   callFunction,
   LEAK_RE,
@@ -17,47 +18,13 @@ import {
 } from "../helpers/stack.ts";
 
 const ORDERS = 24;
-const root = new URL("../../", import.meta.url).pathname;
-
-interface Gateway {
-  url: string;
-  proc: Deno.ChildProcess;
-  output: Promise<string>;
-}
-
-async function startCrashingGateway(): Promise<Gateway> {
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}dev/gateway_main.ts`, "--stack-file", Deno.env.get("STACK_FILE")!],
-    env: { TRADING_CRASH_AFTER_EXCHANGE: "0.5", NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const reader = proc.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let first = "";
-  while (!first.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("gateway exited before listening");
-    first += value;
-  }
-  const url = JSON.parse(first.split("\n")[0]).url as string;
-  const rest = (async () => {
-    let out = first;
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return out;
-      out += value;
-    }
-  })();
-  const err = new Response(proc.stderr).text();
-  return { url, proc, output: Promise.all([rest, err]).then(([a, b]) => a + b) };
-}
-
 Deno.test({
   name: "orders survive crashes between the exchange's answer and the database write",
   ...needsStack,
   async fn() {
     const t = await newTrader({ balances: { USDT: "100000" } });
-    let gateway = await startCrashingGateway();
+    const start = () => startGatewayProcess({ TRADING_CRASH_AFTER_EXCHANGE: "0.5" });
+    let gateway = await start();
     const logs: string[] = [];
     let crashes = 0;
     const placedIds: string[] = [];
@@ -91,15 +58,13 @@ Deno.test({
         if (exit !== null) {
           crashes++;
           logs.push(await gateway.output);
-          gateway = await startCrashingGateway();
+          gateway = await start();
         } else {
           assert.ok([200, 422].includes(status), `order ${i}: ${status}`);
         }
       }
     } finally {
-      gateway.proc.kill("SIGTERM");
-      await gateway.proc.status;
-      logs.push(await gateway.output);
+      logs.push(await gateway.stop());
     }
     assert.ok(crashes > 0, "the hook crashed the process at least once");
 

@@ -14,6 +14,8 @@ export interface Config {
   dbUrl: string;
   /** Max Postgres connections per isolate. */
   dbPoolSize: number;
+  /** Longest wait for one database round trip. */
+  dbTimeoutMs: number;
   /** A Binance-compatible base URL that replaces Binance (the simulator locally). */
   binanceApiUrl?: string;
   /** Timeout of one HTTP request to Binance. */
@@ -82,6 +84,7 @@ export function loadConfig(env: Env = Deno.env): Config {
     ],
     dbUrl: required(env, "TRADING_DB_URL", "SUPABASE_DB_URL"),
     dbPoolSize: num(env, "TRADING_DB_POOL_SIZE", 4),
+    dbTimeoutMs: num(env, "TRADING_DB_TIMEOUT_MS", 10_000),
     binanceApiUrl: env.get("BINANCE_API_URL") || undefined,
     exchangeTimeoutMs: num(env, "BINANCE_TIMEOUT_MS", 10_000),
     readDeadlineMs: num(env, "READ_DEADLINE_MS", 15_000),

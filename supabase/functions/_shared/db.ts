@@ -125,6 +125,8 @@ export interface Db {
 export interface DbOptions {
   url: string;
   max: number;
+  /** Longest wait for one round trip before the request answers "retry" (default 10 s). */
+  timeoutMs?: number;
   /** Called with the duration of every round trip, for the request log. */
   onQuery?: (ms: number) => void;
 }
@@ -152,8 +154,27 @@ function translateDbError(err: unknown): unknown {
   if (e?.code === "P0001" && isErrorCode(e.message)) {
     return new AppError(e.message, e.detail ?? messageFor(e.message));
   }
+  if (e?.code && CONNECTION_ERRORS.has(e.code)) {
+    // Nothing was written; the caller may retry (orders: with the same idempotency key).
+    return new AppError("INTERNAL", "The database is unavailable; retry shortly", {
+      retryable: true,
+      cause: err,
+    });
+  }
   return err;
 }
+
+/** postgres.js and socket error codes that mean "could not talk to Postgres". */
+const CONNECTION_ERRORS = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "57P01", // admin_shutdown
+  "57P03", // cannot_connect_now
+]);
 
 function messageFor(code: string): string {
   switch (code) {
@@ -188,16 +209,27 @@ export function createDb(opts: DbOptions): Db {
   async function call<T>(fn: string, types: string[], args: unknown[], cast = ""): Promise<T> {
     const params = types.map((t, i) => `$${i + 1}::${t}`).join(", ");
     const started = performance.now();
+    let timer: number | undefined;
     try {
-      const rows = await sql.unsafe(
+      const query = sql.unsafe(
         `select trading.${fn}(${params})${cast} as r`,
         // jsonb parameters go as values: the driver serializes them by the server's type.
         args as never,
       );
+      // A database that stops answering must not hang the request: every step is idempotent
+      // or guarded (begin_order's lease), so answering "retry" is safe even if it commits.
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(Object.assign(new Error("database timeout"), { code: "CONNECT_TIMEOUT" })),
+          opts.timeoutMs ?? 10_000,
+        );
+      });
+      const rows = await Promise.race([query, timeout]);
       return rows[0]?.r as T;
     } catch (err) {
       throw translateDbError(err);
     } finally {
+      clearTimeout(timer);
       opts.onQuery?.(performance.now() - started);
     }
   }

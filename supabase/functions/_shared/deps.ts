@@ -8,7 +8,7 @@ import type { Deps, Hooks } from "./operation.ts";
 
 export function buildDeps(config: Config, extra: { log?: Logger; hooks?: Hooks } = {}): Deps {
   const log = extra.log ?? jsonLogger();
-  const db = createDb({ url: config.dbUrl, max: config.dbPoolSize });
+  const db = createDb({ url: config.dbUrl, max: config.dbPoolSize, timeoutMs: config.dbTimeoutMs });
   return {
     config,
     db,

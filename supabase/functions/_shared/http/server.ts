@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { AppError, errorBody, toAppError } from "../errors.ts";
-import { describeError } from "../log.ts";
+import { describeError, jsonLogger, type Logger } from "../log.ts";
 import type { Deps, Method, Operation, OperationContext, Timings } from "../operation.ts";
 import { UUID } from "../auth.ts";
 import { loadConfig } from "../config.ts";
@@ -217,6 +217,28 @@ export function makeHandler(op: Operation, deps: Deps | (() => Deps)): Handler {
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
+let guarded = false;
+
+/**
+ * Keeps one library's stray exception from killing every request of the isolate. postgres.js
+ * 3.4.9 under Deno's node streams throws from a timer when a socket closes under queued
+ * queries ("Cannot read properties of null (reading 'write')"); the queries themselves fail
+ * with CONNECTION_CLOSED and are answered as such. The error is logged, never swallowed
+ * silently.
+ */
+export function installCrashGuard(log: Logger): void {
+  if (guarded) return;
+  guarded = true;
+  globalThis.addEventListener("error", (event) => {
+    event.preventDefault();
+    log.error("uncaught_error", describeError(event.error));
+  });
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    log.error("unhandled_rejection", describeError(event.reason));
+  });
+}
+
 /**
  * Serves one operation as a Supabase Edge Function. Configuration is read from the
  * environment here, once per isolate, on the first request (so a cold isolate answers its
@@ -225,6 +247,7 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 export function serve(op: Operation): void {
   let deps: Deps | undefined;
   const handler = makeHandler(op, () => deps ??= buildDeps(loadConfig()));
+  installCrashGuard(jsonLogger());
   const port = Number(Deno.env.get("PORT") ?? "8000");
   Deno.serve({ port, hostname: Deno.env.get("HOST") ?? "0.0.0.0", onListen: () => {} }, handler);
 }
