@@ -691,6 +691,21 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
     });
   }
 
+  /** LIMITS: over the request weight of the minute (rest-api.md, -1003). */
+  const tooManyRequests = () =>
+    new BinanceError(
+      429,
+      -1003,
+      `Too many requests; current limit of IP(127.0.0.1) is ${limits.weightPerMinute} requests per minute. Please use the websocket for live updates to avoid polling the API.`,
+    );
+  /** LIMITS: the IP ban that follows repeated 429s. */
+  const banned = (until: number) =>
+    new BinanceError(
+      418,
+      -1003,
+      `Way too much request weight used; IP banned until ${until}. Please use WebSocket Streams for live updates to avoid bans.`,
+    );
+
   function errorResponse(e: BinanceError, headers: Record<string, string> = {}) {
     return json(e.status, { code: e.code, msg: e.message }, headers);
   }
@@ -751,11 +766,7 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
       const retry = Math.ceil((bannedUntil - now) / 1000);
       return {
         res: errorResponse(
-          new BinanceError(
-            418,
-            -1003,
-            `Way too much request weight used; IP banned until ${bannedUntil}. Please use WebSocket Streams for live updates to avoid bans.`,
-          ),
+          banned(bannedUntil),
           { "retry-after": String(retry) },
         ),
         entry,
@@ -775,11 +786,7 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
       entry.status = 429;
       return {
         res: errorResponse(
-          new BinanceError(
-            429,
-            -1003,
-            `Too many requests; current limit of IP(127.0.0.1) is ${limits.weightPerMinute} requests per minute. Please use the websocket for live updates to avoid polling the API.`,
-          ),
+          tooManyRequests(),
           { "retry-after": String(retry), ...weightHeaders() },
         ),
         entry,
@@ -804,11 +811,7 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
         entry.status = 429;
         return {
           res: errorResponse(
-            new BinanceError(
-              429,
-              -1003,
-              `Too many requests; current limit of IP(127.0.0.1) is ${limits.weightPerMinute} requests per minute. Please use the websocket for live updates to avoid polling the API.`,
-            ),
+            tooManyRequests(),
             { "retry-after": String(fault.retryAfter), ...headers },
           ),
           entry,
@@ -819,11 +822,7 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
         const until = now + fault.retryAfter * 1000;
         return {
           res: errorResponse(
-            new BinanceError(
-              418,
-              -1003,
-              `Way too much request weight used; IP banned until ${until}. Please use WebSocket Streams for live updates to avoid bans.`,
-            ),
+            banned(until),
             { "retry-after": String(fault.retryAfter), ...headers },
           ),
           entry,
