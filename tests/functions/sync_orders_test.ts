@@ -64,7 +64,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "sync-orders refuses a user caller acting for all users",
+  name: "a user caller's sync-orders covers only their own orders, even with all_users",
   ...needsStack,
   async fn() {
     const t = await newTrader();
