@@ -67,10 +67,22 @@ Deno.test({
   name: "a user caller's sync-orders covers only their own orders, even with all_users",
   ...needsStack,
   async fn() {
+    // Another user has an open order that a sync for all users would check.
+    const other = await newTrader();
+    const resting = await other.call("create-order", {
+      symbol: "BTC/USDT",
+      side: "buy",
+      type: "limit",
+      amount: "0.01",
+      price: "1000",
+    });
+    assert.equal(resting.status, 200);
     const t = await newTrader();
     const res = await t.call("sync-orders", { all_users: true });
     // A user caller always acts for itself; all_users is only meaningful for services.
     assert.equal(res.status, 200);
     assert.equal(res.body.checked, 0);
+    const theirs = await other.call("sync-orders", {});
+    assert.equal(theirs.body.checked, 1, "the other user's sync does see its open order");
   },
 });
