@@ -94,6 +94,8 @@ export interface Account {
   orders: Map<number, Order>;
   createTime: number;
   uid: number;
+  /** Revoked through the control API: every signed request answers -2015. */
+  revoked: boolean;
 }
 
 export interface Market {
@@ -186,6 +188,7 @@ export class Exchange {
       orders: new Map(),
       createTime: Date.now(),
       uid: this.#nextUid++,
+      revoked: false,
     };
     // Re-creating a key (a restarted stack) replaces its account.
     this.accounts.set(account.apiKey, account);

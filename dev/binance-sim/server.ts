@@ -45,7 +45,18 @@ type FaultKind =
   | "ban_418"
   | "reset"
   | "timeout_after_execute"
-  | "clock_skew";
+  | "clock_skew"
+  | "server_error";
+
+/** errors.md "10xx - General Server or Network issues": the codes a 5xx answer carries. */
+const SERVER_ERROR_MESSAGES: Record<number, string> = {
+  [-1000]: "An unknown error occurred while processing the request.",
+  [-1001]: "Internal error; unable to process your request. Please try again.",
+  [-1006]: "An unexpected response was received from the message bus. Execution status unknown.",
+  [-1007]:
+    "Timeout waiting for response from backend server. Send status unknown; execution status unknown.",
+  [-1008]: "Server is currently overloaded with other requests. Please try again in a few minutes.",
+};
 
 interface Fault {
   method?: string;
@@ -56,6 +67,13 @@ interface Fault {
   remaining: number;
   latencyMs: number;
   retryAfter: number;
+  /** server_error: the HTTP status, Binance's code and message, and the body's form. */
+  status: number;
+  code: number;
+  msg: string;
+  body: "json" | "text" | "empty";
+  /** server_error: process the request first (state changes), then answer the error. */
+  execute: boolean;
 }
 
 interface LogEntry {
@@ -636,7 +654,8 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
       throw new BinanceError(401, -2014, "API-key format invalid.");
     }
     const account = exchange.accounts.get(apiKey);
-    if (!account) throw err.invalidKey();
+    // errors.md -2015: an unknown or revoked key (POST /__sim/keys/revoke) gets the same answer.
+    if (!account || account.revoked) throw err.invalidKey();
     const signature = params.get("signature");
     if (!signature) throw err.mandatory("signature");
     const payload = [query, body].filter(Boolean).join("")
@@ -708,6 +727,19 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
 
   function errorResponse(e: BinanceError, headers: Record<string, string> = {}) {
     return json(e.status, { code: e.code, msg: e.message }, headers);
+  }
+
+  /**
+   * rest-api.md "HTTP Return Codes": a 5xx is Binance's own failure and the execution status
+   * is unknown; the body is Binance's JSON error, or a proxy's plain text, or nothing.
+   */
+  function serverError(f: Fault, headers: Record<string, string>): Response {
+    if (f.body === "json") return json(f.status, { code: f.code, msg: f.msg }, headers);
+    if (f.body === "empty") return new Response(null, { status: f.status, headers });
+    return new Response(
+      `<html><body><h1>${f.status} Server Error</h1></body></html>`,
+      { status: f.status, headers: { "content-type": "text/html", ...headers } },
+    );
   }
 
   function takeFault(method: string, path: string, apiKey: string | null): Fault | undefined {
@@ -797,8 +829,12 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
 
     if (
       fault && fault.kind !== "latency" && fault.kind !== "timeout_after_execute" &&
-      fault.kind !== "clock_skew"
+      fault.kind !== "clock_skew" && !(fault.kind === "server_error" && fault.execute)
     ) {
+      if (fault.kind === "server_error") {
+        entry.status = fault.status;
+        return { res: serverError(fault, headers), entry };
+      }
       if (fault.kind === "http_500") {
         entry.status = 500;
         return { res: new Response("Internal Server Error", { status: 500 }), entry };
@@ -873,7 +909,17 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
         headers["x-mbx-order-count-10s"] = String(w.n10s);
         headers["x-mbx-order-count-1d"] = String(w.nDay);
       }
-      const result = route.handler({ params, account });
+      let result: unknown;
+      try {
+        result = route.handler({ params, account });
+      } catch (e) {
+        // "Executed, then 5xx": whatever the outcome, the caller only sees the error.
+        if (!(fault?.kind === "server_error" && e instanceof BinanceError)) throw e;
+      }
+      if (fault?.kind === "server_error") {
+        entry.status = fault.status;
+        return { res: serverError(fault, headers), entry };
+      }
       if (fault?.kind === "timeout_after_execute") {
         // rest-api.md "General API Information": a timeout means the execution status is
         // UNKNOWN. The order was executed; the answer never comes before the client gives up.
@@ -971,9 +1017,30 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
         "reset",
         "timeout_after_execute",
         "clock_skew",
+        "server_error",
       ];
       if (!kinds.includes(body.kind)) return bad(`kind must be one of ${kinds.join(", ")}`);
+      const status = Number(body.status ?? 500);
+      const code = Number(body.code ?? -1006);
+      const bodyKind = body.body ?? "json";
+      if (body.kind === "server_error") {
+        if (![500, 502, 503, 504].includes(status)) {
+          return bad("status must be one of 500, 502, 503, 504");
+        }
+        if (!Number.isInteger(code)) return bad("code must be an integer");
+        if (!["json", "text", "empty"].includes(bodyKind)) {
+          return bad("body must be one of json, text, empty");
+        }
+        if (body.msg !== undefined && typeof body.msg !== "string") {
+          return bad("msg must be a string");
+        }
+      }
       faults.push({
+        status,
+        code,
+        msg: body.msg ?? SERVER_ERROR_MESSAGES[code] ?? SERVER_ERROR_MESSAGES[-1000],
+        body: bodyKind,
+        execute: body.execute === true,
         method: body.method,
         path: body.path,
         apiKey: body.api_key,
@@ -985,6 +1052,14 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
         retryAfter: Number(body.retry_after ?? 2),
       });
       return ok({ faults: faults.length });
+    }
+    if (
+      req.method === "POST" && (path === "/__sim/keys/revoke" || path === "/__sim/keys/restore")
+    ) {
+      const a = exchange.accounts.get(body.api_key);
+      if (!a) return bad("unknown api_key");
+      a.revoked = path.endsWith("/revoke");
+      return ok({ api_key: a.apiKey, revoked: a.revoked });
     }
     if (req.method === "POST" && path === "/__sim/limits") {
       limits = {
