@@ -60,7 +60,12 @@ const stackProc = new Deno.Command(Deno.execPath(), {
   stderr: "piped",
   cwd: root,
   // Short exchange timeouts keep the fault tests fast; the lease stays above timeout + recvWindow.
-  env: { BINANCE_TIMEOUT_MS: "3000", READ_DEADLINE_MS: "8000", SUBMIT_LEASE_SECONDS: "15" },
+  env: {
+    BINANCE_TIMEOUT_MS: "3000",
+    READ_DEADLINE_MS: "8000",
+    SUBMIT_LEASE_SECONDS: "15",
+    BODY_DEADLINE_MS: "2000",
+  },
 }).spawn();
 // The stack's own output goes to a log file, shown when something fails.
 const stackLog = `${tmp}/stack.log`;

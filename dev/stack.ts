@@ -209,6 +209,9 @@ const FUNCTION_SETTINGS = [
   "SYNC_MIN_AGE_SECONDS",
   "CORS_ALLOWED_ORIGINS",
   "MAX_BODY_BYTES",
+  "BINANCE_IP_WEIGHT_SOFT_LIMIT",
+  "BODY_DEADLINE_MS",
+  "ALLOW_ANONYMOUS_USERS",
 ];
 
 function passThrough(): Record<string, string> {

@@ -38,6 +38,10 @@ Deno.test({
       ),
       "wrong issuer": await signed({ ...base, iss: "https://evil.example/auth/v1" }),
       "wrong audience": await signed({ ...base, aud: "other" }),
+      // Anonymous sign-ins are free to create: they may not trade unless the project opts in.
+      "anonymous session": await signed({ ...base, is_anonymous: true }),
+      // A service-role JWT must expire like any other token.
+      "service role without expiry": await signed({ role: "service_role", iss: "supabase" }),
       "other secret": await signed(base, "another-secret-another-secret-another-secret"),
       "alg none": none,
       "garbage": "not-a-token",
@@ -112,5 +116,49 @@ Deno.test({
     const res = await callFunction("fetch-balance", token, {});
     assert.equal(res.status, 409);
     assert.equal(res.body.error.code, "CREDENTIALS_MISSING");
+  },
+});
+
+Deno.test({
+  name: "the server makes its own request id; a caller's x-request-id is never adopted",
+  ...needsStack,
+  async fn() {
+    const t = await newTrader();
+    const res = await t.call("fetch-ticker", undefined, {
+      query: { symbol: "BTC/USDT" },
+      headers: { "x-request-id": "caller-chosen-id-0001" },
+    });
+    assert.equal(res.status, 200);
+    const ours = res.headers.get("x-request-id") ?? "";
+    assert.notEqual(ours, "caller-chosen-id-0001");
+    assert.match(ours, /^[0-9a-f-]{36}$/);
+  },
+});
+
+Deno.test({
+  name: "a request body that does not arrive within the deadline gets 408",
+  ...needsStack,
+  async fn() {
+    const t = await newTrader();
+    const info = stackInfo();
+    // One byte, then nothing: the test stack's BODY_DEADLINE_MS is 2 s.
+    let timer: number | undefined;
+    const trickle = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode("{"));
+        timer = setTimeout(() => c.close(), 8_000);
+      },
+    });
+    const started = Date.now();
+    const res = await fetch(`${info.functions_url}/create-order`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${t.token}`, "content-type": "application/json" },
+      body: trickle,
+    });
+    const body = await res.json();
+    clearTimeout(timer);
+    assert.equal(res.status, 408, JSON.stringify(body));
+    assert.equal(body.error.code, "REQUEST_TIMEOUT");
+    assert.ok(Date.now() - started < 7_000, "answered before the body would have ended");
   },
 });

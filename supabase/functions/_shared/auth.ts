@@ -28,6 +28,8 @@ export interface AuthOptions {
   serviceKeys: string[];
   /** Overrides the JWKS location (tests). */
   jwksUrl?: string;
+  /** Accept anonymous sign-ins' tokens (`is_anonymous: true`). */
+  allowAnonymous?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -94,12 +96,17 @@ export function createAuthenticator(opts: AuthOptions): Authenticator {
         throw unauthorized("Missing Authorization header");
       }
       const claims = await verify(bearer);
+      if (typeof claims.exp !== "number") throw unauthorized("Token has no expiry");
       if (claims.role === "service_role") return { kind: "service" };
       if (claims.role !== "authenticated") throw unauthorized("Token role may not trade");
       if (claims.iss !== issuer) throw unauthorized("Token issuer is not this project");
       const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
       if (!aud.includes("authenticated")) throw unauthorized("Token audience is not this project");
-      if (typeof claims.exp !== "number") throw unauthorized("Token has no expiry");
+      // Anonymous sign-ins (Supabase Auth's `is_anonymous`) cost nothing to create: letting
+      // them trade would let anyone mint users. Off unless the project opts in.
+      if (claims.is_anonymous === true && !opts.allowAnonymous) {
+        throw unauthorized("Anonymous sessions may not trade; sign in with an account");
+      }
       if (typeof claims.sub !== "string" || !UUID.test(claims.sub)) {
         throw unauthorized("Token subject is not a user id");
       }

@@ -37,6 +37,15 @@ export interface Config {
   corsOrigins: string[];
   /** Largest accepted request body. */
   maxBodyBytes: number;
+  /**
+   * IP request weight per minute (X-MBX-USED-WEIGHT-1M) past which only cancels and order
+   * lookups are sent, so the IP never reaches Binance's limit (6,000) through reads.
+   */
+  ipWeightSoftLimit: number;
+  /** Longest time to receive a request body before answering 408. */
+  bodyDeadlineMs: number;
+  /** Accept tokens of anonymous sign-ins (`is_anonymous: true`); off by default. */
+  allowAnonymousUsers: boolean;
 }
 
 type Env = { get(name: string): string | undefined };
@@ -94,5 +103,8 @@ export function loadConfig(env: Env = Deno.env): Config {
     syncMinAgeSeconds: num(env, "SYNC_MIN_AGE_SECONDS", 30),
     corsOrigins: (env.get("CORS_ALLOWED_ORIGINS") ?? "*").split(",").map((s) => s.trim()),
     maxBodyBytes: num(env, "MAX_BODY_BYTES", 16 * 1024),
+    ipWeightSoftLimit: num(env, "BINANCE_IP_WEIGHT_SOFT_LIMIT", 5400),
+    bodyDeadlineMs: num(env, "BODY_DEADLINE_MS", 10_000),
+    allowAnonymousUsers: env.get("ALLOW_ANONYMOUS_USERS") === "true",
   };
 }

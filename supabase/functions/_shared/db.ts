@@ -59,7 +59,17 @@ export interface AccountInfo {
 export interface AccountContext {
   account: AccountInfo;
   credentials: { api_key: string; secret: string };
+  /** The environment's back-off (IP-level limits), when one is in force. */
   backoff_until: string | null;
+  /** This account's order-rate back-off (-1015), when one is in force. */
+  account_backoff_until?: string | null;
+}
+
+/** Request weight to take from the budgets of the user and account (docs/LIMITS.md). */
+export interface Weight {
+  weight: number;
+  /** Cancels and order lookups may use the headroom that ordinary requests leave. */
+  priority?: boolean;
 }
 
 export interface BeginOrderResult extends AccountContext {
@@ -92,7 +102,7 @@ export interface Db {
   }): Promise<AccountInfo>;
   deleteExchangeAccount(userId: string, label: string): Promise<AccountInfo | null>;
   listExchangeAccounts(userId: string): Promise<AccountInfo[]>;
-  accountContext(userId: string, label: string | null): Promise<AccountContext>;
+  accountContext(userId: string, label: string | null, weight?: Weight): Promise<AccountContext>;
   beginOrder(
     userId: string,
     label: string | null,
@@ -114,11 +124,26 @@ export interface Db {
     label: string | null,
     exchangeOrderId: string | null,
     clientOrderId: string | null,
+    weight?: Weight,
   ): Promise<AccountContext & { order: OrderRow | null }>;
   ordersToSync(userId: string | null, minAgeSeconds: number, limit: number): Promise<SyncBatch[]>;
   getMarkets(source: string, maxAgeSeconds: number): Promise<unknown[] | null>;
   putMarkets(source: string, markets: unknown[]): Promise<void>;
   setBackoff(environment: string, until: Date, reason: string): Promise<void>;
+  /** Extends one account's order-rate back-off. */
+  setAccountBackoff(accountId: string, until: Date): Promise<void>;
+  /** Marks the account's key refused by Binance (reason: Binance's code and message). */
+  markKeyFailed(accountId: string, reason: string): Promise<void>;
+  /** Ends a pending order's submission lease: its request has answered. */
+  endOrderLease(accountId: string, clientOrderId: string): Promise<void>;
+  /** Raises unless the user may save this key under this label (before Binance sees it). */
+  checkKeyAvailable(userId: string, label: string, apiKey: string): Promise<void>;
+  /** Takes weight from the user's budget; returns the environment's back-off. */
+  reserveWeight(
+    userId: string | null,
+    environment: string,
+    weight: number,
+  ): Promise<{ backoff_until: string | null }>;
   close(): Promise<void>;
 }
 
@@ -150,9 +175,19 @@ export function parseExactJson(text: string): unknown {
 
 /** A raised `CODE` from SQL becomes that AppError; anything else stays a (500) bug. */
 function translateDbError(err: unknown): unknown {
-  const e = err as { code?: string; message?: string; detail?: string };
+  const e = err as { code?: string; message?: string; detail?: string; hint?: string };
   if (e?.code === "P0001" && isErrorCode(e.message)) {
-    return new AppError(e.message, e.detail ?? messageFor(e.message));
+    // The hint, when set, is JSON: {"field": ...} or {"retry_after": seconds}.
+    let hint: { field?: string; retry_after?: number } = {};
+    try {
+      if (e.hint) hint = JSON.parse(e.hint);
+    } catch {
+      // a plain-text hint carries nothing for the caller
+    }
+    return new AppError(e.message, e.detail ?? messageFor(e.message), {
+      field: hint.field,
+      retryAfter: hint.retry_after,
+    });
   }
   if (e?.code && CONNECTION_ERRORS.has(e.code)) {
     // Nothing was written; the caller may retry (orders: with the same idempotency key).
@@ -248,7 +283,13 @@ export function createDb(opts: DbOptions): Db {
       call("delete_exchange_account", ["uuid", "text"], [userId, label]),
     listExchangeAccounts: async (userId) =>
       (await call<AccountInfo[] | null>("list_exchange_accounts", ["uuid"], [userId])) ?? [],
-    accountContext: (userId, label) => call("account_context", ["uuid", "text"], [userId, label]),
+    accountContext: (userId, label, weight) =>
+      call("account_context", ["uuid", "text", "int", "boolean"], [
+        userId,
+        label,
+        weight?.weight ?? 0,
+        weight?.priority ?? false,
+      ]),
     beginOrder: (userId, label, clientOrderId, request, leaseSeconds) =>
       call("begin_order", ["uuid", "text", "text", "jsonb", "int"], [
         userId,
@@ -268,12 +309,14 @@ export function createDb(opts: DbOptions): Db {
       call("reject_order", ["uuid", "text", "jsonb"], [accountId, clientOrderId, error]),
     releaseOrder: (accountId, clientOrderId) =>
       call("release_order", ["uuid", "text"], [accountId, clientOrderId]),
-    findOrder: (userId, label, exchangeOrderId, clientOrderId) =>
-      call("find_order", ["uuid", "text", "text", "text"], [
+    findOrder: (userId, label, exchangeOrderId, clientOrderId, weight) =>
+      call("find_order", ["uuid", "text", "text", "text", "int", "boolean"], [
         userId,
         label,
         exchangeOrderId,
         clientOrderId,
+        weight?.weight ?? 0,
+        weight?.priority ?? true,
       ]),
     ordersToSync: async (userId, minAgeSeconds, limit) =>
       (await call<SyncBatch[] | null>("orders_to_sync", ["uuid", "int", "int"], [
@@ -297,6 +340,20 @@ export function createDb(opts: DbOptions): Db {
         until.toISOString(),
         reason,
       ]),
+    setAccountBackoff: (accountId, until) =>
+      call("set_account_backoff", ["uuid", "timestamptz"], [accountId, until.toISOString()]),
+    markKeyFailed: (accountId, reason) =>
+      call("mark_key_failed", ["uuid", "text"], [accountId, reason]),
+    endOrderLease: (accountId, clientOrderId) =>
+      call("end_order_lease", ["uuid", "text"], [accountId, clientOrderId]),
+    checkKeyAvailable: (userId, label, apiKey) =>
+      call("check_key_available", ["uuid", "text", "text"], [userId, label, apiKey]),
+    reserveWeight: async (userId, environment, weight) =>
+      (await call<{ backoff_until: string | null } | null>(
+        "reserve_weight",
+        ["uuid", "text", "int"],
+        [userId, environment, weight],
+      )) ?? { backoff_until: null },
     close: () => sql.end({ timeout: 5 }),
   };
 }

@@ -25,6 +25,7 @@ export function buildDeps(config: Config, extra: { log?: Logger; hooks?: Hooks }
       supabaseUrl: config.supabaseUrl,
       jwtSecret: config.jwtSecret,
       serviceKeys: config.serviceKeys,
+      allowAnonymous: config.allowAnonymousUsers,
     }),
     now: () => Date.now(),
     hooks: extra.hooks ?? {},

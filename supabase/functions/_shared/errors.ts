@@ -24,6 +24,8 @@ export const ERROR_CODES = {
    * with this key is still in flight (`retryable: true`: retry later with the same key).
    */
   IDEMPOTENCY_CONFLICT: 409,
+  /** The request body did not arrive in time (a stalled or trickling client). Send it again. */
+  REQUEST_TIMEOUT: 408,
   /** The request body is over the size limit. Fix the call. */
   PAYLOAD_TOO_LARGE: 413,
   /** The account lacks the funds for this order. Do not retry as is. */

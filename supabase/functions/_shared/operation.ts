@@ -48,6 +48,11 @@ export interface OperationContext {
   timings: Timings;
   /** Response headers an operation may add (e.g. Idempotent-Replayed). */
   responseHeaders: Headers;
+  /**
+   * Set by an operation whose 200 answer reports failures inside it (sync-orders: `failed`),
+   * so the request log shows the failure instead of `ok`.
+   */
+  outcome?: string;
 }
 
 export interface Operation<I = unknown, O = unknown> {

@@ -33,10 +33,10 @@ export const symbol = z.string().regex(/^[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}$/, {
   message: "must be a spot symbol like BTC/USDT",
 });
 
-/** Binance's own pattern for client order ids (rest-api.md, newClientOrderId). */
-export const CLIENT_ORDER_ID_RE = /^[.A-Z:/a-z0-9_-]{1,36}$/;
+/** Binance Spot's client order id pattern (fix-api.md "Client order ID fields"). */
+export const CLIENT_ORDER_ID_RE = /^[a-zA-Z0-9_-]{1,36}$/;
 export const clientOrderId = z.string().regex(CLIENT_ORDER_ID_RE, {
-  message: "must be 1-36 characters of A-Z a-z 0-9 . : / _ -",
+  message: "must be 1-36 characters of A-Z a-z 0-9 _ -",
 });
 
 export const exchangeOrderId = z.string().regex(/^\d{1,20}$/, {

@@ -52,14 +52,48 @@ export function binanceUrlsFor(baseUrl: string): Record<string, string> {
 }
 
 /**
+ * What Binance answered to the request that failed, attached to the error ccxt throws:
+ * `sent` is false when ccxt refused the call before any byte left this process (its own
+ * argument checks), true once the HTTP request was attempted. `status` and `body` are set
+ * when an HTTP answer arrived; a sent request without them got no answer (timeout, reset).
+ * Classification by Binance's semantics (outcome.ts) starts from this, never from ccxt's class.
+ */
+export interface ExchangeAnswer {
+  sent: boolean;
+  status?: number;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+const answers = new WeakMap<object, ExchangeAnswer>();
+
+/** The answer behind a thrown error; `{ sent: false }` for errors raised before sending. */
+export function answerOf(err: unknown): ExchangeAnswer {
+  return (typeof err === "object" && err !== null && answers.get(err)) || { sent: false };
+}
+
+function tag(err: unknown, answer: ExchangeAnswer): unknown {
+  if (typeof err === "object" && err !== null && !answers.has(err)) answers.set(err, answer);
+  return err;
+}
+
+/**
  * ccxt picks Binance's spot exception map by the request URL (`getExceptionsByUrl`): only
  * URLs on api.binance.com or the spot testnet get it. Requests to any other base URL would
  * fall back to the generic map, and the same Binance error could become a different ccxt
  * exception class than it does in production. This subclass treats the configured base URL
  * as spot, so the simulator and api.binance.com produce the same exception classes.
+ *
+ * It also records on every error it throws what Binance answered (`answerOf`), and refuses a
+ * 2xx answer that is not JSON, which ccxt would hand on as a string and parse into an empty
+ * order.
  */
 class SpotBinance extends ccxt.binance {
   spotBaseUrl?: string;
+  /** HTTP requests this instance has begun: tells "refused before sending" from "sent". */
+  requestsStarted = 0;
+  /** The answer being handled: ccxt calls handleErrors then handleHttpStatusCode in one tick. */
+  #answer?: ExchangeAnswer;
 
   // deno-lint-ignore no-explicit-any
   override getExceptionsByUrl(url: string, exactOrBroad: string): any {
@@ -68,6 +102,72 @@ class SpotBinance extends ccxt.binance {
       return this.safeDict(spot, exactOrBroad, {});
     }
     return super.getExceptionsByUrl(url, exactOrBroad);
+  }
+
+  // deno-lint-ignore no-explicit-any
+  override async fetch(url: string, method = "GET", headers?: any, body?: any): Promise<any> {
+    this.requestsStarted++;
+    try {
+      return await super.fetch(url, method, headers, body);
+    } catch (err) {
+      throw tag(err, { sent: true });
+    }
+  }
+
+  override handleErrors(
+    code: number,
+    reason: string,
+    url: string,
+    method: string,
+    headers: Record<string, string>,
+    body: string,
+    // deno-lint-ignore no-explicit-any
+    response: any,
+    // deno-lint-ignore no-explicit-any
+    requestHeaders: any,
+    // deno-lint-ignore no-explicit-any
+    requestBody: any,
+  ): undefined {
+    const answer: ExchangeAnswer = { sent: true, status: code, body, headers };
+    this.#answer = answer;
+    if (code >= 200 && code < 300 && (response === undefined || typeof response !== "object")) {
+      throw tag(
+        new ccxt.BadResponse(`${this.id} answered ${code} with a body that is not JSON`),
+        answer,
+      );
+    }
+    try {
+      return super.handleErrors(
+        code,
+        reason,
+        url,
+        method,
+        headers,
+        body,
+        response,
+        requestHeaders,
+        requestBody,
+      );
+    } catch (err) {
+      throw tag(err, answer);
+    }
+  }
+
+  override handleHttpStatusCode(
+    code: number,
+    reason: string,
+    url: string,
+    method: string,
+    body: string,
+  ) {
+    try {
+      super.handleHttpStatusCode(code, reason, url, method, body);
+    } catch (err) {
+      const answer = this.#answer?.status === code
+        ? this.#answer
+        : { sent: true, status: code, body };
+      throw tag(err, answer);
+    }
   }
 }
 

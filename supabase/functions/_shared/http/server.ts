@@ -20,35 +20,56 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{8,64}$/;
 /** Bodies this large are read (and dropped) so the client gets its 413 rather than EPIPE. */
 const DRAIN_LIMIT_BYTES = 1024 * 1024;
 
-async function readBody(req: Request, maxBytes: number): Promise<string> {
+/**
+ * Reads the body within `deadlineMs`: a body trickled in (1 byte a second) would otherwise hold
+ * the request, a connection and an isolate as long as the platform allows.
+ */
+async function readBody(req: Request, maxBytes: number, deadlineMs: number): Promise<string> {
   if (!req.body) return "";
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      if (size > DRAIN_LIMIT_BYTES) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge(maxBytes);
-      }
-      continue;
-    }
-    chunks.push(value);
-  }
-  if (size > maxBytes) throw tooLarge(maxBytes);
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.byteLength;
-  }
+  let timer: number | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reader.cancel().catch(() => {});
+      reject(
+        new AppError("REQUEST_TIMEOUT", `The request body did not arrive within ${deadlineMs} ms`),
+      );
+    }, deadlineMs);
+  });
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(all);
-  } catch {
-    throw new AppError("VALIDATION_ERROR", "Request body is not valid UTF-8");
+    return await Promise.race([collect(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+
+  async function collect(): Promise<string> {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        if (size > DRAIN_LIMIT_BYTES) {
+          await reader.cancel().catch(() => {});
+          throw tooLarge(maxBytes);
+        }
+        continue;
+      }
+      chunks.push(value);
+    }
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    const all = new Uint8Array(size);
+    let offset = 0;
+    for (const c of chunks) {
+      all.set(c, offset);
+      offset += c.byteLength;
+    }
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(all);
+    } catch {
+      throw new AppError("VALIDATION_ERROR", "Request body is not valid UTF-8");
+    }
   }
 }
 
@@ -73,10 +94,11 @@ async function inputOf(
   req: Request,
   method: Method,
   maxBytes: number,
+  deadlineMs: number,
 ): Promise<Record<string, unknown>> {
   const url = new URL(req.url);
   if (method === "GET") return queryInput(url);
-  const text = await readBody(req, maxBytes);
+  const text = await readBody(req, maxBytes, deadlineMs);
   if (text.trim() === "") return {};
   const parsed = parseStrictJson(text);
   if (!parsed.ok) throw new AppError("VALIDATION_ERROR", parsed.message);
@@ -142,8 +164,11 @@ export function makeHandler(op: Operation, deps: Deps | (() => Deps)): Handler {
   return async (req) => {
     const started = performance.now();
     const d = getDeps();
+    // Our own id, always: a caller's x-request-id is logged beside it, never adopted (two
+    // callers could otherwise make their requests indistinguishable in the logs).
+    const requestId = crypto.randomUUID();
     const given = req.headers.get("x-request-id");
-    const requestId = given && REQUEST_ID_RE.test(given) ? given : crypto.randomUUID();
+    const clientRequestId = given && REQUEST_ID_RE.test(given) ? given : undefined;
     const cors = corsHeadersFor(req.headers.get("origin"), d.config.corsOrigins);
     if (req.method === "OPTIONS") {
       return new Response(null, { status: 204, headers: { ...cors, "x-request-id": requestId } });
@@ -153,6 +178,7 @@ export function makeHandler(op: Operation, deps: Deps | (() => Deps)): Handler {
     let status = 200;
     let outcome = "ok";
     let userId: string | null | undefined;
+    let ctx: OperationContext | undefined;
     let body: string;
     try {
       const method = req.method as Method;
@@ -161,11 +187,11 @@ export function makeHandler(op: Operation, deps: Deps | (() => Deps)): Handler {
         throw new AppError("METHOD_NOT_ALLOWED", `${req.method} is not supported by ${op.name}`);
       }
       const caller = await d.auth.authenticate(req.headers);
-      const raw = await inputOf(req, method, d.config.maxBodyBytes);
+      const raw = await inputOf(req, method, d.config.maxBodyBytes, d.config.bodyDeadlineMs);
       userId = actingUser(op, { caller }, raw);
       const parsed = schema.safeParse(raw);
       if (!parsed.success) throw validationError(parsed.error);
-      const ctx: OperationContext = {
+      ctx = {
         deps: d,
         caller,
         userId,
@@ -177,6 +203,8 @@ export function makeHandler(op: Operation, deps: Deps | (() => Deps)): Handler {
       };
       const result = await op.run(parsed.data, ctx);
       body = JSON.stringify(result);
+      // An operation that answers 200 with failures inside (sync-orders) says so in the log.
+      if (ctx.outcome !== undefined) outcome = ctx.outcome;
     } catch (thrown) {
       const err = toAppError(thrown);
       status = err.status;
@@ -194,8 +222,9 @@ export function makeHandler(op: Operation, deps: Deps | (() => Deps)): Handler {
         });
       }
     }
-    d.log.info("request", {
+    (outcome === "ok" || status >= 400 ? d.log.info : d.log.warn).call(d.log, "request", {
       request_id: requestId,
+      client_request_id: clientRequestId,
       function: op.name,
       method: req.method,
       user_id: userId ?? undefined,

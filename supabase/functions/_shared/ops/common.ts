@@ -2,11 +2,10 @@
  * Pieces every operation shares: timing of database and exchange calls, the read retry
  * policy of DESIGN.md, the Binance back-off, and the views returned to callers.
  */
-import ccxt from "ccxt";
 import { AppError } from "../errors.ts";
 import type { AccountContext, OrderRow, PositionRow } from "../db.ts";
 import type { Binance, BinanceEnvironment } from "../exchange/binance.ts";
-import { isRateLimit, translateExchangeError } from "../exchange/errors.ts";
+import { classifyFailure, type Failure, type RequestKind } from "../exchange/outcome.ts";
 import type { ExchangeMarket } from "../exchange/pool.ts";
 import type { OperationContext } from "../operation.ts";
 import { numberToDecimal } from "../decimal.ts";
@@ -36,73 +35,141 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const READ_RETRIES = 3;
 const BASE_DELAY_MS = 100;
 
+/** Who a call to Binance is made for: key failures and order-rate limits are the account's. */
+export interface ExchangeTarget {
+  environment: BinanceEnvironment;
+  accountId?: string;
+}
+
 /**
- * Back-off deadlines seen by this isolate, per environment. Postgres holds the shared copy
- * (`trading.exchange_backoff`, returned with every account context); this one also covers
- * calls that read no account (fetch-ticker, fetch-markets).
+ * Back-off deadlines seen by this isolate: `env:<environment>` for IP-level limits (Postgres
+ * holds the shared copy, `trading.exchange_backoff`) and `account:<id>` for one account's
+ * order rate (`exchange_accounts.order_backoff_until`).
  */
 const localBackoff = new Map<string, number>();
 
-/** Seconds Binance asked us to wait, from Retry-After or the ban's end in the message. */
-export function retryAfterOf(exchange: Binance | undefined, err: unknown, now: number): number {
-  const headers = (exchange?.last_response_headers ?? {}) as Record<string, string>;
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.toLowerCase() === "retry-after" && Number(v) > 0) return Number(v);
-  }
-  const until = err instanceof Error ? err.message.match(/banned until (\d{13})/) : null;
-  if (until) return Math.max(1, Math.ceil((Number(until[1]) - now) / 1000));
-  return 30;
+/**
+ * The IP's request weight in Binance's current minute, from `X-MBX-USED-WEIGHT-1M` on every
+ * answer (rest-api.md "IP Limits"): every isolate sees the IP-wide figure on its own answers.
+ */
+const ipWeight = new Map<string, { minute: number; used: number }>();
+
+/** Records the IP's used weight from the last answer of an instance. */
+export function noteUsedWeight(environment: string, exchange: Binance, now: number) {
+  const headers = (exchange.last_response_headers ?? {}) as Record<string, string>;
+  const raw = headers["X-Mbx-Used-Weight-1m"] ?? headers["x-mbx-used-weight-1m"];
+  const used = Number(raw);
+  if (raw === undefined || !Number.isFinite(used)) return;
+  ipWeight.set(environment, { minute: Math.floor(now / 60_000), used });
 }
 
-/** Throws RATE_LIMITED while a back-off recorded by any isolate is in force. */
+export interface BackoffCheck {
+  /** The environment's back-off from Postgres. */
+  sharedUntil?: string | null;
+  /** For a new order: the account whose order-rate back-off applies. */
+  accountId?: string;
+  accountUntil?: string | null;
+  /** Cancels and order lookups go through while the IP is near its weight limit. */
+  priority?: boolean;
+}
+
+function rateLimited(message: string, until: number, now: number): AppError {
+  return new AppError("RATE_LIMITED", message, {
+    retryAfter: Math.max(1, Math.ceil((until - now) / 1000)),
+  });
+}
+
+/** Throws RATE_LIMITED while a back-off that covers this call is in force. */
 export function assertNoBackoff(
   ctx: OperationContext,
   environment: string,
-  sharedUntil: string | null | undefined,
+  check: BackoffCheck = {},
 ) {
   const now = ctx.deps.now();
-  const until = Math.max(
-    sharedUntil ? Date.parse(sharedUntil) : 0,
-    localBackoff.get(environment) ?? 0,
+  const envUntil = Math.max(
+    check.sharedUntil ? Date.parse(check.sharedUntil) : 0,
+    localBackoff.get(`env:${environment}`) ?? 0,
   );
-  if (until > now) {
-    throw new AppError("RATE_LIMITED", "Binance request limit reached; retry later", {
-      retryAfter: Math.ceil((until - now) / 1000),
-    });
+  if (envUntil > now) {
+    throw rateLimited("Binance request limit reached; retry later", envUntil, now);
+  }
+  if (check.accountId !== undefined) {
+    const accountUntil = Math.max(
+      check.accountUntil ? Date.parse(check.accountUntil) : 0,
+      localBackoff.get(`account:${check.accountId}`) ?? 0,
+    );
+    if (accountUntil > now) {
+      throw rateLimited(
+        "Binance's order rate limit for this account is reached; retry later",
+        accountUntil,
+        now,
+      );
+    }
+  }
+  const ip = ipWeight.get(environment);
+  const minute = Math.floor(now / 60_000);
+  if (
+    !check.priority && ip && ip.minute === minute && ip.used >= ctx.deps.config.ipWeightSoftLimit
+  ) {
+    throw rateLimited(
+      "Binance's request weight for this minute is nearly used up; retry later",
+      (minute + 1) * 60_000,
+      now,
+    );
   }
 }
 
-/** Records a 429/418 so that every isolate stops calling Binance until it passes. */
-export async function recordBackoff(
+/**
+ * What a classified failure does beyond the request: IP limits back off the environment (every
+ * isolate, through Postgres), order-rate limits back off that account only, and a refused key
+ * marks its account failed. Nothing here is shared by a tenant's failure that is not Binance's
+ * limit on everybody.
+ */
+export async function applyFailure(
   ctx: OperationContext,
-  environment: string,
-  seconds: number,
-  err: unknown,
-) {
-  const until = ctx.deps.now() + seconds * 1000;
-  localBackoff.set(environment, Math.max(until, localBackoff.get(environment) ?? 0));
-  const reason = err instanceof ccxt.DDoSProtection ? "418/429 from Binance" : "rate limited";
-  await dbCall(ctx, () => ctx.deps.db.setBackoff(environment, new Date(until), reason)).catch(
-    (e) => ctx.deps.log.warn("backoff_not_recorded", { error: String(e).slice(0, 200) }),
-  );
-}
-
-function retryableRead(err: unknown): boolean {
-  return err instanceof ccxt.RequestTimeout ||
-    (err instanceof ccxt.NetworkError && !isRateLimit(err) && !(err instanceof ccxt.InvalidNonce));
+  target: ExchangeTarget,
+  failure: Failure,
+): Promise<void> {
+  const now = ctx.deps.now();
+  const log = (e: unknown) =>
+    ctx.deps.log.warn("failure_not_recorded", {
+      class: failure.class,
+      error: String(e).slice(0, 200),
+    });
+  const code = failure.error.details?.exchange_code;
+  if (failure.class === "ip_limit") {
+    const until = now + (failure.retryAfter ?? 30) * 1000;
+    const key = `env:${target.environment}`;
+    localBackoff.set(key, Math.max(until, localBackoff.get(key) ?? 0));
+    const reason = `${failure.answer.status ?? "?"} ${code ?? ""} from Binance`.trim();
+    await dbCall(ctx, () => ctx.deps.db.setBackoff(target.environment, new Date(until), reason))
+      .catch(log);
+  } else if (failure.class === "account_limit" && target.accountId !== undefined) {
+    const until = now + (failure.retryAfter ?? 30) * 1000;
+    const key = `account:${target.accountId}`;
+    localBackoff.set(key, Math.max(until, localBackoff.get(key) ?? 0));
+    const accountId = target.accountId;
+    await dbCall(ctx, () => ctx.deps.db.setAccountBackoff(accountId, new Date(until))).catch(log);
+  } else if (failure.class === "key_failure" && target.accountId !== undefined) {
+    const accountId = target.accountId;
+    ctx.deps.log.warn("exchange_key_refused", { account_id: accountId, exchange_code: code });
+    await dbCall(ctx, () => ctx.deps.db.markKeyFailed(accountId, `${code ?? "?"} key refused`))
+      .catch(log);
+  }
 }
 
 /**
- * A read (or another idempotent call) under DESIGN.md's retry policy: network errors,
- * timeouts and 5xx retried up to 3 times with exponential backoff and jitter inside one
- * deadline; Retry-After honoured within the deadline, else RATE_LIMITED; clock skew (-1021)
- * resynced once. Errors come out translated.
+ * A read (or another idempotent call: a cancel) under DESIGN.md's retry policy: answers whose
+ * execution status is unknown (5xx, timeouts, resets) retried up to 3 times with exponential
+ * backoff and jitter inside one deadline; limits answer RATE_LIMITED at once and back off what
+ * Binance limited; clock skew (-1021) resynced once. Errors come out classified (outcome.ts).
  */
 export async function readExchange<T>(
   ctx: OperationContext,
-  environment: BinanceEnvironment,
+  target: ExchangeTarget,
   exchange: Binance,
   f: () => Promise<T>,
+  kind: RequestKind = "read",
 ): Promise<T> {
   const { now } = ctx.deps;
   const deadline = now() + ctx.deps.config.readDeadlineMs;
@@ -110,19 +177,19 @@ export async function readExchange<T>(
   let resynced = false;
   for (;;) {
     try {
-      return await exchangeCall(ctx, f);
+      const result = await exchangeCall(ctx, f);
+      noteUsedWeight(target.environment, exchange, now());
+      return result;
     } catch (err) {
-      if (err instanceof ccxt.InvalidNonce && !resynced) {
+      if (err instanceof AppError) throw err;
+      const failure = classifyFailure(err, kind, { now: now() });
+      if (failure.class === "clock_skew" && !resynced) {
         resynced = true;
         await exchangeCall(ctx, () => exchange.loadTimeDifference()).catch(() => {});
         continue;
       }
-      if (isRateLimit(err)) {
-        const seconds = retryAfterOf(exchange, err, now());
-        await recordBackoff(ctx, environment, seconds, err);
-        throw translateExchangeError(err, seconds);
-      }
-      if (retryableRead(err) && retries < READ_RETRIES) {
+      await applyFailure(ctx, target, failure);
+      if (failure.class === "ambiguous" && retries < READ_RETRIES) {
         const delay = BASE_DELAY_MS * 2 ** retries * (0.5 + Math.random());
         if (now() + delay < deadline) {
           retries++;
@@ -130,7 +197,7 @@ export async function readExchange<T>(
           continue;
         }
       }
-      throw translateExchangeError(err);
+      throw failure.error;
     }
   }
 }
@@ -142,7 +209,7 @@ export async function marketOf(
   symbol: string,
 ): Promise<ExchangeMarket> {
   const market = await ctx.deps.exchanges.market(environment, symbol).catch((err) => {
-    throw translateExchangeError(err);
+    throw classifyFailure(err, "read").error;
   });
   if (!market || market.spot === false) {
     throw new AppError("BAD_SYMBOL", `${symbol} is not a spot market on Binance`, {
@@ -152,18 +219,27 @@ export async function marketOf(
   return market;
 }
 
+/** Where calls for an account go. */
+export function targetOf(account: AccountContext): ExchangeTarget {
+  return { environment: account.account.environment, accountId: account.account.id };
+}
+
 /** The account's ccxt instance, after the back-off check. */
 export async function accountExchange(
   ctx: OperationContext,
   account: AccountContext,
+  opts: { priority?: boolean } = {},
 ): Promise<Binance> {
-  assertNoBackoff(ctx, account.account.environment, account.backoff_until);
+  assertNoBackoff(ctx, account.account.environment, {
+    sharedUntil: account.backoff_until,
+    priority: opts.priority,
+  });
   return await ctx.deps.exchanges.forAccount(
     account.account.id,
     account.account.environment,
     { apiKey: account.credentials.api_key, secret: account.credentials.secret },
   ).catch((err) => {
-    throw translateExchangeError(err);
+    throw classifyFailure(err, "read").error;
   });
 }
 
@@ -318,7 +394,7 @@ export function orderForDb(o: CcxtOrder): CcxtOrder {
 /** The fills of an order: from its own answer when Binance sent them, else one read. */
 export async function tradesOf(
   ctx: OperationContext,
-  environment: BinanceEnvironment,
+  target: ExchangeTarget,
   exchange: Binance,
   order: CcxtOrder,
   alreadyFilled: string | null,
@@ -328,7 +404,7 @@ export async function tradesOf(
   if (!(filled > 0) || (alreadyFilled !== null && Number(alreadyFilled) >= filled)) return [];
   return await readExchange(
     ctx,
-    environment,
+    target,
     exchange,
     () => exchange.fetchMyTrades(order.symbol, undefined, undefined, { orderId: order.id }),
   ) as CcxtOrder[];

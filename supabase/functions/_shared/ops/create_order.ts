@@ -6,26 +6,26 @@
  * ambiguous failure the order is looked up by its client order id, and a retry with the same
  * idempotency key places it only when Binance does not have it (DESIGN.md).
  */
-import ccxt from "ccxt";
 import { AppError, isErrorCode } from "../errors.ts";
 import type { BeginOrderResult } from "../db.ts";
 import type { Binance, BinanceEnvironment } from "../exchange/binance.ts";
-import { isAmbiguous, isRateLimit, translateExchangeError } from "../exchange/errors.ts";
+import { classifyFailure } from "../exchange/outcome.ts";
 import { checkOrderAgainstMarket } from "../market_rules.ts";
 import { defineOperation, type OperationContext } from "../operation.ts";
 import { CLIENT_ORDER_ID_RE, type CreateOrderInput, createOrderInput } from "../schemas.ts";
 import {
   amountStepOf,
+  applyFailure,
   assertNoBackoff,
   dbCall,
   exchangeCall,
+  type ExchangeTarget,
   marketOf,
+  noteUsedWeight,
   orderForDb,
   orderRowView,
   positionView,
   readExchange,
-  recordBackoff,
-  retryAfterOf,
   tradesOf,
 } from "./common.ts";
 
@@ -123,7 +123,7 @@ async function send(
 /** Looks an order up by client order id; undefined when Binance does not have it. */
 async function lookup(
   ctx: OperationContext,
-  environment: BinanceEnvironment,
+  target: ExchangeTarget,
   exchange: Binance,
   symbol: string,
   clientOrderId: string,
@@ -131,7 +131,7 @@ async function lookup(
   try {
     return await readExchange(
       ctx,
-      environment,
+      target,
       exchange,
       () =>
         exchange.fetchOrder(undefined as unknown as string, symbol, {
@@ -204,8 +204,13 @@ export const createOrder = defineOperation({
       }
     }
 
+    const target: ExchangeTarget = { environment, accountId };
     try {
-      assertNoBackoff(ctx, environment, begun.backoff_until);
+      assertNoBackoff(ctx, environment, {
+        sharedUntil: begun.backoff_until,
+        accountId,
+        accountUntil: begun.account_backoff_until,
+      });
       if (environment !== DEFAULT_ENVIRONMENT && deps.config.binanceApiUrl === undefined) {
         market = await marketOf(ctx, environment, input.symbol);
         checkOrderAgainstMarket(input, market);
@@ -215,55 +220,69 @@ export const createOrder = defineOperation({
       throw err;
     }
 
+    /** The request is answering while the order stays pending: a retry may proceed at once. */
+    const endLease = () =>
+      dbCall(ctx, () => deps.db.endOrderLease(accountId, clientOrderId)).catch(() => {});
+
     const exchange = await deps.exchanges.forAccount(accountId, environment, {
       apiKey: begun.credentials.api_key,
       secret: begun.credentials.secret,
     });
 
-    // A stale pending row of ours: the earlier attempt may have reached Binance.
-    let placed = begun.created
-      ? undefined
-      : await lookup(ctx, environment, exchange, input.symbol, clientOrderId);
+    // A pending row of ours from an earlier request: that attempt may have reached Binance.
+    let placed: CcxtOrder | undefined;
+    if (!begun.created) {
+      try {
+        placed = await lookup(ctx, target, exchange, input.symbol, clientOrderId);
+      } catch (err) {
+        await endLease();
+        throw err;
+      }
+    }
 
     if (!placed) {
       let resynced = false;
       for (;;) {
+        const started = exchange.requestsStarted;
         try {
           placed = await send(ctx, exchange, input, clientOrderId);
+          noteUsedWeight(environment, exchange, deps.now());
           break;
         } catch (err) {
-          if (err instanceof ccxt.InvalidNonce && !resynced) {
-            // -1021: Binance rejected the timestamp without executing; resync once, resend.
+          // Classified by Binance's HTTP status and code (outcome.ts), never by ccxt's class.
+          const failure = classifyFailure(err, "order", {
+            started: exchange.requestsStarted !== started,
+            now: deps.now(),
+          });
+          if (failure.class === "clock_skew" && !resynced) {
+            // -1021: refused without executing; resync once, resend under the same id.
             resynced = true;
             await exchangeCall(ctx, () => exchange.loadTimeDifference()).catch(() => {});
             continue;
           }
-          if (isRateLimit(err)) {
-            const seconds = retryAfterOf(exchange, err, deps.now());
-            await recordBackoff(ctx, environment, seconds, err);
-            await release();
-            throw translateExchangeError(err, seconds);
-          }
-          if (err instanceof ccxt.InvalidNonce) {
-            await release();
-            throw translateExchangeError(err);
-          }
-          if (isAmbiguous(err)) {
+          if (failure.class === "ambiguous" || failure.class === "not_found") {
             // Execution status unknown: the order may exist. Look before anything else.
-            placed = await lookup(ctx, environment, exchange, input.symbol, clientOrderId)
+            placed = await lookup(ctx, target, exchange, input.symbol, clientOrderId)
               .catch(() => undefined);
             if (placed) break;
             // Left `pending`: a retry with the same key, or sync-orders, settles it.
-            throw translateExchangeError(err);
+            await endLease();
+            throw failure.error;
           }
-          const appErr = translateExchangeError(err);
-          await dbCall(ctx, () =>
-            deps.db.rejectOrder(accountId, clientOrderId, {
-              code: appErr.code,
-              message: appErr.message,
-              ...(appErr.details ?? {}),
-            })).catch(() => {});
-          throw appErr;
+          // Every other class is a definite "not executed".
+          await applyFailure(ctx, target, failure);
+          if (failure.class === "refused" && failure.answer.sent) {
+            const e = failure.error;
+            await dbCall(ctx, () =>
+              deps.db.rejectOrder(accountId, clientOrderId, {
+                code: e.code,
+                message: e.message,
+                ...(e.details ?? {}),
+              })).catch(() => {});
+          } else {
+            await release();
+          }
+          throw failure.error;
         }
       }
     }
@@ -272,7 +291,7 @@ export const createOrder = defineOperation({
     const order = placed as CcxtOrder;
     let trades: CcxtOrder[] = [];
     try {
-      trades = await tradesOf(ctx, environment, exchange, order, null);
+      trades = await tradesOf(ctx, target, exchange, order, null);
     } catch {
       // The fills will be read again by fetch-order or sync-orders.
     }
@@ -286,6 +305,7 @@ export const createOrder = defineOperation({
         position: positionView(recorded.position),
       };
     } catch (err) {
+      await endLease();
       throw new AppError(
         "INTERNAL",
         "The order was placed but could not be recorded yet; it will be settled by sync-orders. " +

@@ -6,7 +6,7 @@
  */
 import { AppError } from "../errors.ts";
 import type { BinanceEnvironment } from "../exchange/binance.ts";
-import { translateExchangeError } from "../exchange/errors.ts";
+import { classifyFailure } from "../exchange/outcome.ts";
 import { defineOperation } from "../operation.ts";
 import {
   keysStatusInput,
@@ -51,12 +51,17 @@ export const exchangeKeys = defineOperation<Input, unknown>({
 
     const save = input as SaveKeysInput;
     const environment: BinanceEnvironment = save.environment ?? "live";
-    assertNoBackoff(ctx, environment, null);
+    const label = save.label ?? DEFAULT_LABEL;
+    // Before Binance sees the key: nobody may probe or save a key another account holds, and
+    // a user's accounts are capped. The check costs the user's budget a key check's weight.
+    await dbCall(ctx, () => db.checkKeyAvailable(userId, label, save.api_key));
+    const state = await dbCall(ctx, () => db.reserveWeight(userId, environment, 20));
+    assertNoBackoff(ctx, environment, { sharedUntil: state.backoff_until });
     const exchange = await ctx.deps.exchanges.forCredentials(environment, {
       apiKey: save.api_key,
       secret: save.secret,
     }).catch((err) => {
-      throw translateExchangeError(err);
+      throw classifyFailure(err, "read").error;
     });
     let permissions: KeyPermissions;
     // Binance's spot testnet has no /sapi: there the account endpoint tells what the key can do.
@@ -65,7 +70,7 @@ export const exchangeKeys = defineOperation<Input, unknown>({
       if (hasSapi) {
         const r = await readExchange(
           ctx,
-          environment,
+          { environment },
           exchange,
           () => exchange.sapiGetAccountApiRestrictions(),
         ) as Record<string, unknown>;
@@ -79,7 +84,7 @@ export const exchangeKeys = defineOperation<Input, unknown>({
       } else {
         const r = await readExchange(
           ctx,
-          environment,
+          { environment },
           exchange,
           () => exchange.privateGetAccount(),
         ) as Record<string, unknown>;
@@ -117,7 +122,7 @@ export const exchangeKeys = defineOperation<Input, unknown>({
     const account = await dbCall(ctx, () =>
       db.saveExchangeAccount({
         userId,
-        label: save.label ?? DEFAULT_LABEL,
+        label,
         environment,
         apiKey: save.api_key,
         secret: save.secret,

@@ -21,6 +21,7 @@ import {
   orderRowView,
   positionView,
   readExchange,
+  targetOf,
   tradesOf,
 } from "./common.ts";
 
@@ -39,19 +40,22 @@ interface Located {
 async function locate(
   ctx: OperationContext,
   input: FetchOrderInput | CancelOrderInput,
+  weight: number,
 ): Promise<Located> {
+  // Cancels and order lookups are priority calls: they may use the budget's headroom.
   const found = await dbCall(ctx, () =>
     ctx.deps.db.findOrder(
       ctx.userId as string,
       input.account ?? null,
       input.id ?? null,
       input.client_order_id ?? null,
+      { weight, priority: true },
     ));
   const stored = found.order;
   if (stored && stored.symbol !== input.symbol) {
     throw new AppError("ORDER_NOT_FOUND", `No ${input.symbol} order with this id`);
   }
-  const exchange = await accountExchange(ctx, found);
+  const exchange = await accountExchange(ctx, found, { priority: true });
   const exchangeId = input.id ?? stored?.exchange_order_id ?? undefined;
   const clientId = input.client_order_id ?? stored?.client_order_id ?? undefined;
   return {
@@ -71,9 +75,8 @@ export async function recordFromExchange(
   order: CcxtOrder,
   stored: OrderRow | null,
 ) {
-  const environment = account.account.environment;
-  const market = await marketOf(ctx, environment, order.symbol);
-  const trades = await tradesOf(ctx, environment, exchange, order, stored?.filled ?? null);
+  const market = await marketOf(ctx, account.account.environment, order.symbol);
+  const trades = await tradesOf(ctx, targetOf(account), exchange, order, stored?.filled ?? null);
   const recorded = await dbCall(
     ctx,
     () =>
@@ -90,11 +93,11 @@ export const fetchOrder = defineOperation({
   input: { GET: fetchOrderInput, POST: fetchOrderInput },
   async run(input: FetchOrderInput, ctx) {
     await marketOf(ctx, "live", input.symbol);
-    const at = await locate(ctx, input);
-    const env = at.ctx.account.environment;
+    // rest-api.md "Query order": weight 4.
+    const at = await locate(ctx, input, 4);
     const order = await readExchange(
       ctx,
-      env,
+      targetOf(at.ctx),
       at.exchange,
       () => at.exchange.fetchOrder(at.id, input.symbol, at.params),
     );
@@ -107,24 +110,26 @@ export const cancelOrder = defineOperation({
   input: { POST: cancelOrderInput, DELETE: cancelOrderInput },
   async run(input: CancelOrderInput, ctx) {
     await marketOf(ctx, "live", input.symbol);
-    const at = await locate(ctx, input);
-    const env = at.ctx.account.environment;
+    // rest-api.md "Cancel order": weight 1.
+    const at = await locate(ctx, input, 1);
+    const target = targetOf(at.ctx);
     let order: CcxtOrder;
     try {
       // Cancelling is idempotent on Binance's side (a second cancel is -2011), so it takes
       // the read retry policy.
       order = await readExchange(
         ctx,
-        env,
+        target,
         at.exchange,
         () => at.exchange.cancelOrder(at.id, input.symbol, at.params),
+        "cancel",
       );
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== "ORDER_NOT_FOUND") throw err;
       // -2011: not open any more (or never existed). Report what Binance has.
       const current = await readExchange(
         ctx,
-        env,
+        target,
         at.exchange,
         () => at.exchange.fetchOrder(at.id, input.symbol, at.params),
       );

@@ -4,7 +4,7 @@
 import { AppError } from "../errors.ts";
 import { numberToDecimal } from "../decimal.ts";
 import type { ExchangeMarket } from "../exchange/pool.ts";
-import { translateExchangeError } from "../exchange/errors.ts";
+import { classifyFailure } from "../exchange/outcome.ts";
 import { defineOperation } from "../operation.ts";
 import {
   type FetchBalanceInput,
@@ -26,6 +26,7 @@ import {
   exchangeOrderView,
   marketOf,
   readExchange,
+  targetOf,
   tradeView,
 } from "./common.ts";
 
@@ -34,14 +35,16 @@ export const fetchOpenOrders = defineOperation({
   input: { GET: fetchOpenOrdersInput, POST: fetchOpenOrdersInput },
   async run(input: FetchOpenOrdersInput, ctx) {
     if (input.symbol) await marketOf(ctx, "live", input.symbol);
+    // rest-api.md "Current open orders": weight 6 for one symbol, 80 for all.
+    const weight = input.symbol ? 6 : 80;
     const account = await dbCall(
       ctx,
-      () => ctx.deps.db.accountContext(ctx.userId as string, input.account ?? null),
+      () => ctx.deps.db.accountContext(ctx.userId as string, input.account ?? null, { weight }),
     );
     const exchange = await accountExchange(ctx, account);
     const orders = await readExchange(
       ctx,
-      account.account.environment,
+      targetOf(account),
       exchange,
       () => exchange.fetchOpenOrders(input.symbol),
     );
@@ -54,9 +57,20 @@ export const fetchTicker = defineOperation({
   input: { GET: fetchTickerInput, POST: fetchTickerInput },
   async run(input: FetchTickerInput, ctx) {
     await marketOf(ctx, "live", input.symbol);
-    assertNoBackoff(ctx, "live", null);
+    // rest-api.md "24hr ticker price change statistics": weight 2 for one symbol. The user's
+    // budget pays for it, and the shared back-off of every isolate applies.
+    const state = await dbCall(
+      ctx,
+      () => ctx.deps.db.reserveWeight(ctx.userId, "live", 2),
+    );
+    assertNoBackoff(ctx, "live", { sharedUntil: state.backoff_until });
     const exchange = await ctx.deps.exchanges.markets("live");
-    const t = await readExchange(ctx, "live", exchange, () => exchange.fetchTicker(input.symbol));
+    const t = await readExchange(
+      ctx,
+      { environment: "live" },
+      exchange,
+      () => exchange.fetchTicker(input.symbol),
+    );
     const info = (t.info ?? {}) as Record<string, string>;
     // Binance's own decimal strings, exact; ccxt's parsed numbers only where it has no string.
     const pick = (raw: string | undefined, parsed: number | undefined) =>
@@ -81,14 +95,15 @@ export const fetchBalance = defineOperation({
   name: "fetch-balance",
   input: { GET: fetchBalanceInput, POST: fetchBalanceInput },
   async run(input: FetchBalanceInput, ctx) {
+    // rest-api.md "Account information": weight 20.
     const account = await dbCall(
       ctx,
-      () => ctx.deps.db.accountContext(ctx.userId as string, input.account ?? null),
+      () => ctx.deps.db.accountContext(ctx.userId as string, input.account ?? null, { weight: 20 }),
     );
     const exchange = await accountExchange(ctx, account);
     const balance = await readExchange(
       ctx,
-      account.account.environment,
+      targetOf(account),
       exchange,
       () => exchange.fetchBalance(),
     );
@@ -114,14 +129,15 @@ export const fetchMyTrades = defineOperation({
   input: { GET: fetchMyTradesInput, POST: fetchMyTradesInput },
   async run(input: FetchMyTradesInput, ctx) {
     const market = await marketOf(ctx, "live", input.symbol);
+    // rest-api.md "Account trade list": weight 20 without orderId.
     const account = await dbCall(
       ctx,
-      () => ctx.deps.db.accountContext(ctx.userId as string, input.account ?? null),
+      () => ctx.deps.db.accountContext(ctx.userId as string, input.account ?? null, { weight: 20 }),
     );
     const exchange = await accountExchange(ctx, account);
     const trades = await readExchange(
       ctx,
-      account.account.environment,
+      targetOf(account),
       exchange,
       () => exchange.fetchMyTrades(input.symbol, input.since, input.limit),
     );
@@ -165,7 +181,7 @@ export const fetchMarkets = defineOperation({
   input: { GET: fetchMarketsInput, POST: fetchMarketsInput },
   async run(input: FetchMarketsInput, ctx) {
     const exchange = await ctx.deps.exchanges.markets("live").catch((err) => {
-      throw translateExchangeError(err);
+      throw classifyFailure(err, "read").error;
     });
     if (input.symbol && !exchange.markets?.[input.symbol]) {
       throw new AppError("BAD_SYMBOL", `${input.symbol} is not a spot market on Binance`, {

@@ -10,7 +10,7 @@ import { AppError } from "../errors.ts";
 import type { OrderRow, SyncBatch } from "../db.ts";
 import { defineOperation, type OperationContext } from "../operation.ts";
 import { type SyncOrdersInput, syncOrdersInput } from "../schemas.ts";
-import { accountExchange, dbCall, readExchange } from "./common.ts";
+import { accountExchange, dbCall, readExchange, targetOf } from "./common.ts";
 import { recordFromExchange } from "./order_ops.ts";
 
 /** recvWindow's upper bound: a pending order older than this can no longer execute. */
@@ -29,10 +29,9 @@ async function settle(
   row: OrderRow,
   mayReject: boolean,
 ): Promise<Outcome> {
-  const exchange = await accountExchange(ctx, batch);
-  const env = batch.account.environment;
+  const exchange = await accountExchange(ctx, batch, { priority: true });
   try {
-    const order = await readExchange(ctx, env, exchange, () =>
+    const order = await readExchange(ctx, targetOf(batch), exchange, () =>
       exchange.fetchOrder(
         row.exchange_order_id ?? (undefined as unknown as string),
         row.symbol,
@@ -85,7 +84,18 @@ export const syncOrders = defineOperation({
     );
     const outcomes: Outcome[] = [];
     for (const batch of batches) {
+      /** Set when this account's key was refused or its calls are limited: skip its rest. */
+      let stopAccount: string | undefined;
       for (const row of batch.orders) {
+        if (stopAccount !== undefined) {
+          outcomes.push({
+            client_order_id: row.client_order_id,
+            status: row.status,
+            result: "failed",
+            error: stopAccount,
+          });
+          continue;
+        }
         // Pending orders younger than recvWindow's bound might still be in flight: only an
         // exchange answer settles them, never their absence.
         const young = row.status === "pending" &&
@@ -97,9 +107,16 @@ export const syncOrders = defineOperation({
           error: err instanceof AppError ? err.code : "INTERNAL",
         }));
         outcomes.push(outcome);
+        // A refused key (now marked failed) or a limit stops this account only; every other
+        // account is still settled. An IP-level limit stops everyone: the next calls would be
+        // refused by the back-off anyway.
+        if (outcome.error === "EXCHANGE_AUTH_FAILED" || outcome.error === "RATE_LIMITED") {
+          stopAccount = outcome.error;
+        }
       }
     }
     const count = (r: Outcome["result"]) => outcomes.filter((o) => o.result === r).length;
+    if (count("failed") > 0) ctx.outcome = "partial_failure";
     return {
       checked: outcomes.length,
       recorded: count("recorded"),
