@@ -138,6 +138,8 @@ export interface Db {
   endOrderLease(accountId: string, clientOrderId: string): Promise<void>;
   /** Raises unless the user may save this key under this label (before Binance sees it). */
   checkKeyAvailable(userId: string, label: string, apiKey: string): Promise<void>;
+  /** The environment's back-off alone. */
+  backoffState(environment: string): Promise<{ backoff_until: string | null }>;
   /** Takes weight from the user's budget; returns the environment's back-off. */
   reserveWeight(
     userId: string | null,
@@ -154,6 +156,8 @@ export interface DbOptions {
   timeoutMs?: number;
   /** Called with the duration of every round trip, for the request log. */
   onQuery?: (ms: number) => void;
+  /** Called with every WARNING the database raises (alerts such as a reused order id). */
+  onAlert?: (message: string) => void;
 }
 
 type Sql = ReturnType<typeof postgres>;
@@ -229,7 +233,9 @@ export function createDb(opts: DbOptions): Db {
     idle_timeout: 20,
     connect_timeout: 5,
     max_lifetime: 60 * 30,
-    onnotice: () => {},
+    onnotice: (notice: { severity?: string; message?: string }) => {
+      if (notice.severity === "WARNING") opts.onAlert?.(String(notice.message ?? ""));
+    },
     types: {
       // jsonb with its numbers kept exact: money must not pass through a float.
       exactJson: {
@@ -348,6 +354,10 @@ export function createDb(opts: DbOptions): Db {
       call("end_order_lease", ["uuid", "text"], [accountId, clientOrderId]),
     checkKeyAvailable: (userId, label, apiKey) =>
       call("check_key_available", ["uuid", "text", "text"], [userId, label, apiKey]),
+    backoffState: async (environment) =>
+      (await call<{ backoff_until: string | null } | null>("backoff_state", ["text"], [
+        environment,
+      ])) ?? { backoff_until: null },
     reserveWeight: async (userId, environment, weight) =>
       (await call<{ backoff_until: string | null } | null>(
         "reserve_weight",

@@ -8,7 +8,12 @@ import type { Deps, Hooks } from "./operation.ts";
 
 export function buildDeps(config: Config, extra: { log?: Logger; hooks?: Hooks } = {}): Deps {
   const log = extra.log ?? jsonLogger();
-  const db = createDb({ url: config.dbUrl, max: config.dbPoolSize, timeoutMs: config.dbTimeoutMs });
+  const db = createDb({
+    url: config.dbUrl,
+    max: config.dbPoolSize,
+    timeoutMs: config.dbTimeoutMs,
+    onAlert: (message) => log.warn("database_alert", { message: message.slice(0, 300) }),
+  });
   return {
     config,
     db,

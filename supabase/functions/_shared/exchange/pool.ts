@@ -5,6 +5,7 @@
  * Instances are per account (never shared between two accounts) and kept in a small LRU,
  * which bounds memory at ~0.5 MB per cached account.
  */
+import { AppError } from "../errors.ts";
 import {
   type Binance,
   type BinanceCredentials,
@@ -13,10 +14,12 @@ import {
   createBinance,
 } from "./binance.ts";
 
-/** What the pool needs from the database: the shared markets cache. */
+/** What the pool needs from the database: the shared markets cache and back-off. */
 export interface MarketsStore {
   getMarkets(source: string, maxAgeSeconds: number): Promise<unknown[] | null>;
   putMarkets(source: string, markets: unknown[]): Promise<void>;
+  /** The environment's back-off: exchangeInfo (weight 20) is not asked for while it holds. */
+  backoffState(environment: string): Promise<{ backoff_until: string | null }>;
 }
 
 export interface ExchangePoolOptions {
@@ -87,7 +90,7 @@ export class ExchangePool {
       this.#holders.set(source, holder);
     }
     const h = holder;
-    h.loading = this.#load(h.exchange, source).then(
+    h.loading = this.#load(h.exchange, source, environment).then(
       (ex) => {
         h.loadedAt = Date.now();
         h.loading = undefined;
@@ -101,15 +104,31 @@ export class ExchangePool {
     return h.loading;
   }
 
-  async #load(exchange: Binance, source: string): Promise<Binance> {
+  async #load(exchange: Binance, source: string, environment: string): Promise<Binance> {
     const started = performance.now();
+    let dbAnswered = true;
     const cached = await this.#opts.store.getMarkets(source, this.#opts.marketsTtlSeconds)
-      .catch(() => null);
+      .catch(() => {
+        dbAnswered = false;
+        return null;
+      });
     if (cached && cached.length > 0) {
       // deno-lint-ignore no-explicit-any
       exchange.setMarkets(cached as any);
       this.#opts.onMarkets?.("db", performance.now() - started);
       return exchange;
+    }
+    // exchangeInfo (weight 20) waits out the environment's back-off like every other call. A
+    // database that does not answer is not asked again: the markets load goes on without it.
+    if (dbAnswered) {
+      const { backoff_until } = await this.#opts.store.backoffState(environment)
+        .catch(() => ({ backoff_until: null }));
+      const until = backoff_until ? Date.parse(backoff_until) : 0;
+      if (until > Date.now()) {
+        throw new AppError("RATE_LIMITED", "Binance request limit reached; retry later", {
+          retryAfter: Math.ceil((until - Date.now()) / 1000),
+        });
+      }
     }
     await exchange.loadMarkets(true);
     this.#opts.onMarkets?.("exchange", performance.now() - started);
