@@ -22,7 +22,7 @@ Deno.test({
     const t = await newTrader();
     const api = trading(t.client);
     const placed = await api.createOrder(
-      { symbol: "BTC/USDT", side: "buy", type: "limit", amount: "0.01", price: "1000" },
+      { symbol: "BTC/USDT", side: "buy", type: "limit", amount: "0.01", price: "20000" },
       { idempotencyKey: crypto.randomUUID() },
     );
     responses["create-order"].parse(placed);

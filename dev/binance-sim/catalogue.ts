@@ -132,11 +132,16 @@ export function buildCatalogue(kind: "full" | "small", seed = 1): SymbolSpec[] {
   return out;
 }
 
+const TRADING_GROUPS = Array.from(
+  { length: 40 },
+  (_, i) => `TRD_GRP_${String(i + 2).padStart(3, "0")}`,
+);
+
 /** A symbol as exchangeInfo lists it (rest-api.md "Exchange information"; filters.md). */
-export function exchangeInfoSymbol(s: SymbolSpec) {
+export function exchangeInfoSymbol(s: SymbolSpec, status = "TRADING") {
   return {
     symbol: s.symbol,
-    status: "TRADING",
+    status,
     baseAsset: s.base,
     baseAssetPrecision: 8,
     quoteAsset: s.quote,
@@ -144,14 +149,15 @@ export function exchangeInfoSymbol(s: SymbolSpec) {
     quoteAssetPrecision: 8,
     baseCommissionPrecision: 8,
     quoteCommissionPrecision: 8,
-    orderTypes: ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"],
+    // Only what the simulator models: no stop, trailing, OCO/OTO, amend or cancel-replace.
+    orderTypes: ["LIMIT", "LIMIT_MAKER", "MARKET"],
     icebergAllowed: true,
-    ocoAllowed: true,
-    otoAllowed: true,
+    ocoAllowed: false,
+    otoAllowed: false,
     quoteOrderQtyMarketAllowed: true,
-    allowTrailingStop: true,
-    cancelReplaceAllowed: true,
-    amendAllowed: true,
+    allowTrailingStop: false,
+    cancelReplaceAllowed: false,
+    amendAllowed: false,
     isSpotTradingAllowed: true,
     isMarginTradingAllowed: false,
     filters: [
@@ -170,13 +176,6 @@ export function exchangeInfoSymbol(s: SymbolSpec) {
         stepSize: "0.00000000",
       },
       {
-        filterType: "TRAILING_DELTA",
-        minTrailingAboveDelta: 10,
-        maxTrailingAboveDelta: 2000,
-        minTrailingBelowDelta: 10,
-        maxTrailingBelowDelta: 2000,
-      },
-      {
         filterType: "PERCENT_PRICE_BY_SIDE",
         bidMultiplierUp: "5",
         bidMultiplierDown: "0.2",
@@ -193,10 +192,10 @@ export function exchangeInfoSymbol(s: SymbolSpec) {
         avgPriceMins: 5,
       },
       { filterType: "MAX_NUM_ORDERS", maxNumOrders: s.maxNumOrders },
-      { filterType: "MAX_NUM_ALGO_ORDERS", maxNumAlgoOrders: 5 },
     ],
     permissions: [],
-    permissionSets: [["SPOT", "MARGIN", "TRD_GRP_004", "TRD_GRP_005", "TRD_GRP_006"]],
+    // Real symbols list dozens of trading groups; they make exchangeInfo its real size.
+    permissionSets: [["SPOT", "MARGIN", ...TRADING_GROUPS]],
     defaultSelfTradePreventionMode: "EXPIRE_MAKER",
     allowedSelfTradePreventionModes: ["EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH", "DECREMENT"],
   };

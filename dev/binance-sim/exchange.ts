@@ -1,53 +1,22 @@
 /**
- * The simulated exchange: accounts with free/locked balances, a book around each symbol's
- * price, market and limit orders, fills with commission. Binance semantics follow
- * rest-api.md ("New order", "Cancel order", "Query order", "Account trade list") and
- * filters.md; each subtle point cites its section.
+ * The simulated exchange's state: markets (price, status, price history), accounts with
+ * free/locked balances, and their orders. Matching lives in matching.ts, commission in
+ * fees.ts. Binance semantics follow rest-api.md ("New order", "Cancel order", "Query order")
+ * and the FAQs; each subtle point cites its section.
  */
 import { buildCatalogue, fmt, type SymbolSpec } from "./catalogue.ts";
+import { BinanceError, err } from "./errors.ts";
+import { fillRestingOrders, placeOrder, type PlaceRequest } from "./matching.ts";
+
+export { BinanceError, err, fmt };
 
 export const r8 = (x: number) => Math.round(x * 1e8) / 1e8;
-const units = (x: number) => Math.round(x * 1e8);
 
 /** Commission rate: 0.1% maker and taker, charged in the asset received (buy: base). */
 export const COMMISSION = 0.001;
-/** Book levels on each side, and how much quote each level holds by default. */
-const LEVELS = 5;
 const DEFAULT_LEVEL_QUOTE_USD = 100_000;
-
-export class BinanceError extends Error {
-  constructor(readonly status: number, readonly code: number, msg: string) {
-    super(msg);
-  }
-}
-
-export const err = {
-  badSymbol: () => new BinanceError(400, -1121, "Invalid symbol."),
-  mandatory: (p: string) =>
-    new BinanceError(
-      400,
-      -1102,
-      `Mandatory parameter '${p}' was not sent, was empty/null, or malformed.`,
-    ),
-  illegal: (p: string) =>
-    new BinanceError(
-      400,
-      -1100,
-      `Illegal characters found in parameter '${p}'; legal range is '^([0-9]{1,20})(\\.[0-9]{1,20})?$'.`,
-    ),
-  precision: (p: string) =>
-    new BinanceError(400, -1111, `Parameter '${p}' has too much precision.`),
-  filter: (f: string) => new BinanceError(400, -1013, `Filter failure: ${f}`),
-  insufficient: () =>
-    new BinanceError(400, -2010, "Account has insufficient balance for requested action."),
-  duplicate: () => new BinanceError(400, -2010, "Duplicate order sent."),
-  unknownOrder: () => new BinanceError(400, -2011, "Unknown order sent."),
-  noSuchOrder: () => new BinanceError(400, -2013, "Order does not exist."),
-  invalidKey: () => new BinanceError(401, -2015, "Invalid API-key, IP, or permissions for action."),
-  keyFormat: () => new BinanceError(401, -2014, "API-key format invalid."),
-  badParam: (p: string, v: string) =>
-    new BinanceError(400, -1104 + 0, `Invalid value '${v}' for parameter '${p}'.`),
-};
+/** How long price history is kept for the average price (filters.md avgPriceMins is 5). */
+const HISTORY_MS = 60 * 60_000;
 
 export interface Permissions {
   enableReading: boolean;
@@ -66,6 +35,34 @@ export interface Fill {
   time: number;
 }
 
+export type OrderStatus =
+  | "NEW"
+  | "PARTIALLY_FILLED"
+  | "FILLED"
+  | "CANCELED"
+  | "EXPIRED"
+  | "EXPIRED_IN_MATCH";
+
+/** enums.md "STP Modes" (TRANSFER needs trade groups, which the simulator has not). */
+export type StpMode = "NONE" | "EXPIRE_TAKER" | "EXPIRE_MAKER" | "EXPIRE_BOTH" | "DECREMENT";
+export const STP_MODES: StpMode[] = [
+  "NONE",
+  "EXPIRE_TAKER",
+  "EXPIRE_MAKER",
+  "EXPIRE_BOTH",
+  "DECREMENT",
+];
+
+/** enums.md "Symbol status". */
+export type SymbolStatus = "TRADING" | "END_OF_DAY" | "HALT" | "BREAK" | "CANCEL_ONLY";
+export const SYMBOL_STATUSES: SymbolStatus[] = [
+  "TRADING",
+  "END_OF_DAY",
+  "HALT",
+  "BREAK",
+  "CANCEL_ONLY",
+];
+
 export interface Order {
   symbol: string;
   orderId: number;
@@ -75,20 +72,30 @@ export interface Order {
   origQuoteOrderQty: number;
   executedQty: number;
   cummulativeQuoteQty: number;
-  status: "NEW" | "PARTIALLY_FILLED" | "FILLED" | "CANCELED" | "EXPIRED";
+  status: OrderStatus;
   timeInForce: string;
-  type: "MARKET" | "LIMIT";
+  type: "MARKET" | "LIMIT" | "LIMIT_MAKER";
   side: "BUY" | "SELL";
   time: number;
   updateTime: number;
   fills: Fill[];
   /** Funds still locked by the resting part. */
   locked: number;
+  stp: StpMode;
+  /** stp_faq.md "What is prevented quantity?": quantity expired by self-trade prevention. */
+  preventedQuantity: number;
+  preventedMatchId?: number;
+  /** Sent with the order: shown in answers only then (rest-api.md "Conditional fields"). */
+  icebergQty?: number;
 }
+
+export type KeyType = "HMAC" | "Ed25519";
 
 export interface Account {
   apiKey: string;
+  /** HMAC: the shared secret. Ed25519: the public key (PEM) that verifies signatures. */
   secret: string;
+  keyType: KeyType;
   permissions: Permissions;
   balances: Map<string, { free: number; locked: number }>;
   orders: Map<number, Order>;
@@ -96,13 +103,18 @@ export interface Account {
   uid: number;
   /** Revoked through the control API: every signed request answers -2015. */
   revoked: boolean;
+  /** commission_faq.md: pay commission in BNB at a discount when the balance allows. */
+  bnbBurn: boolean;
 }
 
 export interface Market {
   spec: SymbolSpec;
   price: number;
+  status: SymbolStatus;
   /** Quote held per book level; thin books are made by lowering it. */
   levelQuote: number;
+  /** Price changes, oldest first: from `time` on the market traded at `price`. */
+  history: { time: number; price: number }[];
   /** Last traded price and 24 h figures for the tickers. */
   open: number;
   high: number;
@@ -117,20 +129,32 @@ export interface Level {
   qty: number;
 }
 
-const isFinal = (o: Order) =>
-  o.status === "FILLED" || o.status === "CANCELED" || o.status === "EXPIRED";
+export const isFinal = (o: Order) =>
+  o.status === "FILLED" || o.status === "CANCELED" || o.status === "EXPIRED" ||
+  o.status === "EXPIRED_IN_MATCH";
+
+/**
+ * Order and trade ids start from a time base, so a restarted simulator never hands out an
+ * id it gave before (Binance's ids only grow). 16 ids per ms of the run's age is the headroom.
+ */
+const ID_EPOCH = Date.UTC(2024, 0, 1);
+const timeBasedId = () => (Date.now() - ID_EPOCH) * 16;
 
 export class Exchange {
   readonly markets = new Map<string, Market>();
   readonly accounts = new Map<string, Account>();
-  #nextOrderId = 1000;
-  #nextTradeId = 5000;
+  #nextOrderId = timeBasedId();
+  #nextTradeId = timeBasedId();
+  #nextMatchId = 1;
   #nextUid = 1;
+  /** Called with the account when one of its orders fills for the first time. */
+  onFirstFill?: (account: Account) => void;
 
   constructor(readonly catalogue: "full" | "small", readonly seed: number) {
     this.reset();
   }
 
+  /** Forgets accounts and markets; ids keep growing (they never repeat). */
   reset() {
     this.markets.clear();
     this.accounts.clear();
@@ -147,7 +171,9 @@ export class Exchange {
       this.markets.set(spec.symbol, {
         spec,
         price: spec.price,
+        status: "TRADING",
         levelQuote: DEFAULT_LEVEL_QUOTE_USD / quoteUsd,
+        history: [{ time: 0, price: spec.price }],
         open: spec.price,
         high: spec.price,
         low: spec.price,
@@ -164,19 +190,34 @@ export class Exchange {
     return m;
   }
 
+  nextOrderId() {
+    return this.#nextOrderId++;
+  }
+
+  nextTradeId() {
+    return this.#nextTradeId++;
+  }
+
+  nextPreventedMatchId() {
+    return this.#nextMatchId++;
+  }
+
   // -- accounts ---------------------------------------------------------------------------
 
   createAccount(opts: {
     apiKey?: string;
     secret?: string;
+    keyType?: KeyType;
     balances?: Record<string, string | number>;
     permissions?: Partial<Permissions>;
+    bnbBurn?: boolean;
   }): Account {
     const rand = () => crypto.getRandomValues(new Uint8Array(32));
     const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
     const account: Account = {
       apiKey: opts.apiKey ?? hex(rand()),
       secret: opts.secret ?? hex(rand()),
+      keyType: opts.keyType ?? "HMAC",
       permissions: {
         enableReading: true,
         enableSpotAndMarginTrading: true,
@@ -189,6 +230,7 @@ export class Exchange {
       createTime: Date.now(),
       uid: this.#nextUid++,
       revoked: false,
+      bnbBurn: opts.bnbBurn ?? false,
     };
     // Re-creating a key (a restarted stack) replaces its account.
     this.accounts.set(account.apiKey, account);
@@ -212,22 +254,65 @@ export class Exchange {
     return b;
   }
 
-  // -- book --------------------------------------------------------------------------------
+  // -- book and prices ---------------------------------------------------------------------
 
-  /** The book around the market price: LEVELS levels per side, a few ticks apart. */
+  /** The synthetic book around the market price: 5 levels per side, a few ticks apart. */
   book(m: Market): { bids: Level[]; asks: Level[] } {
     const tick = Number(m.spec.tickSize);
-    const step = Number(m.spec.stepSize);
     const gap = Math.max(tick, Math.ceil((m.price * 0.0001) / tick) * tick);
-    const levelQty = Math.max(step, Math.floor(m.levelQuote / m.price / step) * step);
+    const qty = this.levelQty(m);
     const bids: Level[] = [];
     const asks: Level[] = [];
-    for (let i = 0; i < LEVELS; i++) {
-      asks.push({ price: r8(m.price + gap * (i + 1)), qty: r8(levelQty) });
+    for (let i = 0; i < 5; i++) {
+      asks.push({ price: r8(m.price + gap * (i + 1)), qty });
       const bid = r8(m.price - gap * (i + 1));
-      if (bid > 0) bids.push({ price: bid, qty: r8(levelQty) });
+      if (bid > 0) bids.push({ price: bid, qty });
     }
     return { bids, asks };
+  }
+
+  /** Base quantity one book level holds (and one price move trades). */
+  levelQty(m: Market): number {
+    const step = Number(m.spec.stepSize);
+    return r8(Math.max(step, Math.floor(m.levelQuote / m.price / step) * step));
+  }
+
+  /**
+   * filters.md "PERCENT_PRICE_BY_SIDE": the volume-weighted average price of the last
+   * `mins` minutes. The simulated market trades evenly over time at its price, so this is
+   * the time-weighted mean of the price over the window; `mins` 0 is the last price.
+   */
+  avgPrice(m: Market, mins: number, now = Date.now()): number {
+    if (mins <= 0) return m.price;
+    const from = now - mins * 60_000;
+    let sum = 0;
+    for (let i = 0; i < m.history.length; i++) {
+      const start = Math.max(m.history[i].time, from);
+      const end = i + 1 < m.history.length ? Math.min(m.history[i + 1].time, now) : now;
+      if (end > start) sum += m.history[i].price * (end - start);
+    }
+    return sum > 0 ? sum / (now - from) : m.price;
+  }
+
+  /**
+   * Moves a market's price. Resting orders the move crosses fill at their own price as
+   * makers, best price first then oldest, up to one book level's quantity per move.
+   * `settle` makes the new price the whole averaging window's (as if it had traded there
+   * for long), so tests can move a market far without tripping PERCENT_PRICE_BY_SIDE.
+   */
+  setPrice(symbol: string, price: number, levelQuote?: number, settle = false) {
+    const m = this.market(symbol);
+    const now = Date.now();
+    m.price = price;
+    if (levelQuote !== undefined) m.levelQuote = levelQuote;
+    m.high = Math.max(m.high, price);
+    m.low = Math.min(m.low, price);
+    if (settle) m.history = [];
+    m.history.push({ time: settle ? 0 : now, price });
+    const cut = m.history.findIndex((h) => h.time >= now - HISTORY_MS);
+    if (cut > 1) m.history = m.history.slice(cut - 1);
+    // A halted market does not trade (enums.md "Symbol status").
+    if (m.status === "TRADING") fillRestingOrders(this, m);
   }
 
   // -- orders ------------------------------------------------------------------------------
@@ -238,215 +323,44 @@ export class Exchange {
     );
   }
 
+  /**
+   * rest-api.md "Query order": by orderId or origClientOrderId. With both, the order found
+   * by orderId must carry that client id, else -2039. A client id may be reused once its
+   * order is final, so the newest order with it is returned.
+   */
   findOrder(account: Account, symbol: string, orderId?: number, clientOrderId?: string): Order {
     const candidates = [...account.orders.values()].filter((o) => o.symbol === symbol);
-    // rest-api.md "Query order": either orderId or origClientOrderId; orderId wins. A client
-    // id may be reused once its order is final, so the newest order with it is returned.
     const found = orderId !== undefined
       ? candidates.find((o) => o.orderId === orderId)
       : candidates.filter((o) => o.clientOrderId === clientOrderId).pop();
     if (!found) throw err.noSuchOrder();
+    if (orderId !== undefined && clientOrderId && found.clientOrderId !== clientOrderId) {
+      throw err.clientIdMismatch();
+    }
     return found;
   }
 
-  /**
-   * Places an order after the caller validated parameters and filters. Funds are checked
-   * first (-2010), then it matches against the book as taker; the rest of a LIMIT GTC order
-   * rests with its funds locked.
-   */
-  place(account: Account, req: {
-    m: Market;
-    side: "BUY" | "SELL";
-    type: "MARKET" | "LIMIT";
-    timeInForce: string;
-    quantity?: number;
-    quoteOrderQty?: number;
-    price?: number;
-    clientOrderId: string;
-  }): Order {
-    const { m, side, type } = req;
-    const { base, quote } = m.spec;
-    // rest-api.md "New order": newClientOrderId must be unique among open orders.
-    if (this.openOrders(account).some((o) => o.clientOrderId === req.clientOrderId)) {
-      throw err.duplicate();
-    }
-    if (
-      this.openOrders(account, m.spec.symbol).length >= m.spec.maxNumOrders && type === "LIMIT"
-    ) {
-      throw err.filter("MAX_NUM_ORDERS");
-    }
-    const now = Date.now();
-    const order: Order = {
-      symbol: m.spec.symbol,
-      orderId: this.#nextOrderId++,
-      clientOrderId: req.clientOrderId,
-      price: type === "LIMIT" ? req.price! : 0,
-      origQty: req.quantity ?? 0,
-      origQuoteOrderQty: req.quoteOrderQty ?? 0,
-      executedQty: 0,
-      cummulativeQuoteQty: 0,
-      status: "NEW",
-      timeInForce: type === "LIMIT" ? req.timeInForce : "GTC",
-      type,
-      side,
-      time: now,
-      updateTime: now,
-      fills: [],
-      locked: 0,
-    };
-
-    const book = this.book(m);
-    const levels = side === "BUY" ? book.asks : book.bids;
-    const limit = type === "LIMIT" ? req.price! : undefined;
-    const crosses = (p: number) =>
-      limit === undefined || (side === "BUY" ? p <= limit : p >= limit);
-    const step = Number(m.spec.stepSize);
-
-    // What would fill as taker now.
-    const plan: Level[] = [];
-    let wantQty = req.quantity;
-    let wantQuote = req.quoteOrderQty;
-    for (const level of levels) {
-      if (!crosses(level.price)) break;
-      let qty = level.qty;
-      if (wantQty !== undefined) qty = Math.min(qty, wantQty);
-      if (wantQuote !== undefined) {
-        qty = Math.min(qty, Math.floor(units(wantQuote / level.price) / units(step)) * step);
-      }
-      qty = r8(qty);
-      if (qty <= 0) break;
-      plan.push({ price: level.price, qty });
-      if (wantQty !== undefined) wantQty = r8(wantQty - qty);
-      if (wantQuote !== undefined) wantQuote = r8(wantQuote - qty * level.price);
-      if ((wantQty ?? 1) <= 0 || (wantQuote ?? 1) <= 0) break;
-    }
-    const takerQty = r8(plan.reduce((s, l) => s + l.qty, 0));
-    const takerQuote = r8(plan.reduce((s, l) => s + l.qty * l.price, 0));
-    const fullQty = req.quantity ?? takerQty;
-    const restQty = type === "LIMIT" && req.timeInForce === "GTC" ? r8(fullQty - takerQty) : 0;
-
-    // FOK: all or nothing (rest-api.md "Time in force").
-    if (type === "LIMIT" && req.timeInForce === "FOK" && takerQty < fullQty) {
-      order.status = "EXPIRED";
-      account.orders.set(order.orderId, order);
-      return order;
-    }
-
-    // Funds: what the taker part spends plus what the resting part locks.
-    const quoteBal = this.balance(account, quote);
-    const baseBal = this.balance(account, base);
-    if (side === "BUY") {
-      const need = r8(takerQuote + restQty * (limit ?? 0));
-      if (need > quoteBal.free + 1e-12) throw err.insufficient();
-    } else {
-      const need = r8(takerQty + restQty);
-      if (need > baseBal.free + 1e-12) throw err.insufficient();
-    }
-
-    for (const level of plan) this.#fill(account, order, m, level.price, level.qty, false);
-    if (restQty > 0) {
-      order.locked = side === "BUY" ? r8(restQty * limit!) : restQty;
-      const bal = side === "BUY" ? quoteBal : baseBal;
-      bal.free = r8(bal.free - order.locked);
-      bal.locked = r8(bal.locked + order.locked);
-    }
-    if (type === "MARKET") {
-      if (order.origQty === 0) order.origQty = takerQty;
-      // A market order the book cannot fill completely expires with what it got.
-      order.status = takerQty > 0 && (req.quantity === undefined || takerQty >= req.quantity)
-        ? "FILLED"
-        : "EXPIRED";
-      if (req.quoteOrderQty !== undefined && takerQty > 0) order.status = "FILLED";
-    } else if (restQty > 0) {
-      order.status = takerQty > 0 ? "PARTIALLY_FILLED" : "NEW";
-    } else {
-      order.status = takerQty >= fullQty ? "FILLED" : "EXPIRED";
-    }
-    account.orders.set(order.orderId, order);
-    return order;
-  }
-
-  #fill(account: Account, order: Order, m: Market, price: number, qty: number, maker: boolean) {
-    const { base, quote } = m.spec;
-    const quoteAmount = r8(price * qty);
-    const now = Date.now();
-    const quoteBal = this.balance(account, quote);
-    const baseBal = this.balance(account, base);
-    let commission: number;
-    let commissionAsset: string;
-    if (order.side === "BUY") {
-      commission = r8(qty * COMMISSION);
-      commissionAsset = base;
-      if (maker) {
-        // Paid from the locked funds at the order's price.
-        quoteBal.locked = r8(quoteBal.locked - quoteAmount);
-        order.locked = r8(order.locked - quoteAmount);
-      } else {
-        quoteBal.free = r8(quoteBal.free - quoteAmount);
-      }
-      baseBal.free = r8(baseBal.free + qty - commission);
-    } else {
-      commission = r8(quoteAmount * COMMISSION);
-      commissionAsset = quote;
-      if (maker) {
-        baseBal.locked = r8(baseBal.locked - qty);
-        order.locked = r8(order.locked - qty);
-      } else {
-        baseBal.free = r8(baseBal.free - qty);
-      }
-      quoteBal.free = r8(quoteBal.free + quoteAmount - commission);
-    }
-    order.executedQty = r8(order.executedQty + qty);
-    order.cummulativeQuoteQty = r8(order.cummulativeQuoteQty + quoteAmount);
-    order.updateTime = now;
-    order.fills.push({
-      price,
-      qty,
-      commission,
-      commissionAsset,
-      tradeId: this.#nextTradeId++,
-      maker,
-      time: now,
-    });
-    m.volume = r8(m.volume + qty);
-    m.quoteVolume = r8(m.quoteVolume + quoteAmount);
-    m.trades++;
+  /** Places an order after the caller validated parameters and filters (matching.ts). */
+  place(account: Account, req: PlaceRequest): Order {
+    return placeOrder(this, account, req);
   }
 
   cancel(account: Account, order: Order): Order {
     if (isFinal(order)) throw err.unknownOrder();
-    this.#unlock(account, order);
+    this.unlock(account, order);
     order.status = "CANCELED";
     order.updateTime = Date.now();
     return order;
   }
 
-  #unlock(account: Account, order: Order) {
+  /** Releases what a resting order still locks. */
+  unlock(account: Account, order: Order) {
     if (order.locked <= 0) return;
     const m = this.market(order.symbol);
     const bal = this.balance(account, order.side === "BUY" ? m.spec.quote : m.spec.base);
     bal.locked = r8(bal.locked - order.locked);
     bal.free = r8(bal.free + order.locked);
     order.locked = 0;
-  }
-
-  /** Moves a market's price; resting orders the move crosses fill at their price as makers. */
-  setPrice(symbol: string, price: number, levelQuote?: number) {
-    const m = this.market(symbol);
-    m.price = price;
-    if (levelQuote !== undefined) m.levelQuote = levelQuote;
-    m.high = Math.max(m.high, price);
-    m.low = Math.min(m.low, price);
-    for (const account of this.accounts.values()) {
-      for (const order of this.openOrders(account, symbol)) {
-        const crossed = order.side === "BUY" ? price <= order.price : price >= order.price;
-        if (!crossed) continue;
-        const qty = r8(order.origQty - order.executedQty);
-        this.#fill(account, order, m, order.price, qty, true);
-        this.#unlock(account, order);
-        order.status = "FILLED";
-      }
-    }
   }
 
   tradesOf(account: Account) {
@@ -457,5 +371,3 @@ export class Exchange {
     return out.sort((a, b) => a.fill.tradeId - b.fill.tradeId);
   }
 }
-
-export { fmt };

@@ -1,4 +1,5 @@
 /** Shared set-up of the simulator fidelity tests: an in-process simulator and ccxt clients. */
+import { createHmac } from "node:crypto";
 import { createBinance } from "../../supabase/functions/_shared/exchange/binance.ts";
 import { type Simulator, startSimulator } from "./server.ts";
 
@@ -41,3 +42,20 @@ export async function trader(sim: Simulator, balances: Record<string, string> = 
 }
 
 export const sanitize = { sanitizeOps: false, sanitizeResources: false };
+
+/** A signed request without ccxt (which adds parameters of its own), as rest-api.md shows. */
+export async function signedFetch(
+  sim: Simulator,
+  keys: { api_key: string; secret: string },
+  method: string,
+  path: string,
+  params: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const query = new URLSearchParams({ ...params, timestamp: String(Date.now()) }).toString();
+  const signature = createHmac("sha256", keys.secret).update(query).digest("hex");
+  const res = await fetch(`${sim.url}${path}?${query}&signature=${signature}`, {
+    method,
+    headers: { "x-mbx-apikey": keys.api_key },
+  });
+  return { status: res.status, body: await res.json() };
+}

@@ -82,7 +82,7 @@ Deno.test({
       side: "buy",
       type: "limit",
       amount: "0.01",
-      price: "1000",
+      price: "20000",
     });
     assert.equal(placed.status, 200, JSON.stringify(placed.body));
     const ref = { symbol: "BTC/USDT", id: placed.body.order.id };

@@ -56,7 +56,7 @@ Deno.test({
       side: "buy",
       type: "limit",
       amount: "0.01",
-      price: "1000",
+      price: "20000",
     });
     assert.equal(placed.status, 200, JSON.stringify(placed.body));
     const canceled = await t.call("cancel-order", {

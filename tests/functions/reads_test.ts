@@ -81,7 +81,7 @@ Deno.test({
       side: "buy",
       type: "limit",
       amount: "0.01",
-      price: "1000",
+      price: "20000",
     });
     assert.equal(placed.status, 200);
     const one = await t.call("fetch-open-orders", { symbol: "BTC/USDT" });

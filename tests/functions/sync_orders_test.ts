@@ -74,7 +74,7 @@ Deno.test({
       side: "buy",
       type: "limit",
       amount: "0.01",
-      price: "1000",
+      price: "20000",
     });
     assert.equal(resting.status, 200);
     const t = await newTrader();

@@ -29,7 +29,7 @@ Deno.test({
           side: sell ? "sell" : "buy",
           type: limit ? "limit" : "market",
           amount: i % 2 ? "0.0005" : "0.005",
-          ...(limit ? { price: sell ? "99000" : "1000" } : {}),
+          ...(limit ? { price: sell ? (i % 2 ? "99000" : "9900") : "1000" } : {}),
         });
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       }

@@ -1,7 +1,10 @@
 /**
  * Checks an order against the market's exchange filters before anything is sent, so the
  * caller gets a 400 naming the field and the limit instead of a Binance -1013. The rules are
- * Binance's (filters.md): PRICE_FILTER, LOT_SIZE / MARKET_LOT_SIZE, NOTIONAL / MIN_NOTIONAL.
+ * Binance's (filters.md): PRICE_FILTER, LOT_SIZE / MARKET_LOT_SIZE, NOTIONAL / MIN_NOTIONAL,
+ * and PERCENT_PRICE_BY_SIDE when the caller holds a reference price (Binance's average price
+ * over the filter's avgPriceMins). Without one, Binance's own -1013 "Filter failure:
+ * PERCENT_PRICE_BY_SIDE" reaches the caller as 422 INVALID_ORDER.
  * They are read from the market's raw filters as exact decimal strings.
  */
 import { AppError } from "./errors.ts";
@@ -48,7 +51,38 @@ function checkRange(
   }
 }
 
-export function checkOrderAgainstMarket(input: CreateOrderInput, market: ExchangeMarket) {
+/**
+ * filters.md "PERCENT_PRICE_BY_SIDE": a limit price must lie within the side's multipliers of
+ * the average price. `referencePrice` is that average (e.g. `GET /api/v3/avgPrice`).
+ */
+function checkPriceBand(input: CreateOrderInput, market: ExchangeMarket, referencePrice: string) {
+  const band = filterOf(market, "PERCENT_PRICE_BY_SIDE");
+  if (!band || input.type !== "limit" || input.price === undefined) return;
+  const [upKey, downKey] = input.side === "buy"
+    ? ["bidMultiplierUp", "bidMultiplierDown"]
+    : ["askMultiplierUp", "askMultiplierDown"];
+  const up = str(band[upKey]);
+  const down = str(band[downKey]);
+  const max = up ? multiply(referencePrice, up) : undefined;
+  const min = down ? multiply(referencePrice, down) : undefined;
+  const limit = { filter: band.filterType, min, max, reference_price: referencePrice };
+  if (max && compare(input.price, max) > 0) {
+    invalid("price", `must be at most ${max} (${up} × the average price ${referencePrice})`, limit);
+  }
+  if (min && compare(input.price, min) < 0) {
+    invalid(
+      "price",
+      `must be at least ${min} (${down} × the average price ${referencePrice})`,
+      limit,
+    );
+  }
+}
+
+export function checkOrderAgainstMarket(
+  input: CreateOrderInput,
+  market: ExchangeMarket,
+  referencePrice?: string,
+) {
   if (market.active === false) {
     throw new AppError("VALIDATION_ERROR", `symbol: ${input.symbol} is not trading now`, {
       field: "symbol",
@@ -75,6 +109,7 @@ export function checkOrderAgainstMarket(input: CreateOrderInput, market: Exchang
   if (input.price !== undefined) {
     checkRange("price", input.price, price, { min: "minPrice", max: "maxPrice", step: "tickSize" });
   }
+  if (referencePrice !== undefined) checkPriceBand(input, market, referencePrice);
   if (input.type === "limit" && input.amount !== undefined && input.price !== undefined) {
     const value = multiply(input.amount, input.price);
     if (minNotional && !isZero(minNotional) && compare(value, minNotional) < 0) {
