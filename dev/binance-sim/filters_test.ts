@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import ccxt from "ccxt";
-import { translateExchangeError } from "../../supabase/functions/_shared/exchange/errors.ts";
+import { classifyFailure } from "../../supabase/functions/_shared/exchange/outcome.ts";
 import { AppError, ERROR_CODES } from "../../supabase/functions/_shared/errors.ts";
 import type { ExchangeMarket } from "../../supabase/functions/_shared/exchange/pool.ts";
 import { checkOrderAgainstMarket } from "../../supabase/functions/_shared/market_rules.ts";
@@ -39,11 +39,12 @@ Deno.test({
       const err = await t.exchange.createOrder("BTC/USDT", "limit", "buy", 0.01, 1000)
         .then(() => undefined, (e: Error) => e);
       assert.ok(err && failsWith("PERCENT_PRICE_BY_SIDE")(err), String(err));
-      // The product's mapping: a 422 INVALID_ORDER. ccxt raises InvalidOrder with the bare
-      // message (no JSON body), so the product's message does not name the filter today.
-      const app = translateExchangeError(err);
+      // The product's mapping (docs/ERRORS.md): a 4xx with -1013 is a refusal, 422
+      // INVALID_ORDER, with Binance's message naming the filter.
+      const app = classifyFailure(err, "order", { started: true }).error;
       assert.equal(app.code, "INVALID_ORDER");
       assert.equal(ERROR_CODES[app.code], 422);
+      assert.match(app.message, /PERCENT_PRICE_BY_SIDE/);
       // The band's edges pass: 0.2x and 5x of 50,000.
       const low = await t.exchange.createOrder("BTC/USDT", "limit", "buy", 0.001, 10000);
       assert.equal(low.status, "open");
