@@ -21,6 +21,10 @@ const SUMMARIES: Record<string, string> = {
   "fetch-markets": "Spot markets with precision and limits",
   "exchange-keys": "Save/rotate (POST), read (GET) or remove (DELETE) the user's Binance key",
   "sync-orders": "Settle pending and open orders",
+  "fetch-orders":
+    "The user's recorded orders, newest first, filtered, paginated (no Binance request)",
+  "fetch-positions":
+    "The user's open (default) or closed positions; unrealized PnL at the last price on request",
 };
 
 export function buildOpenApi(): Record<string, unknown> {
