@@ -6,6 +6,7 @@ import { z } from "zod";
 import { operations } from "../supabase/functions/_shared/ops/index.ts";
 import { ERROR_CODES } from "../supabase/functions/_shared/errors.ts";
 import { errorBody, responses } from "../supabase/functions/_shared/responses.ts";
+import { formattedTypes, TYPES_PATH } from "./ts_types.ts";
 
 const json = (schema: z.ZodType) =>
   z.toJSONSchema(schema, { io: "input", unrepresentable: "any", target: "draft-2020-12" });
@@ -128,4 +129,7 @@ if (import.meta.main) {
   const path = new URL("../docs/openapi.json", import.meta.url);
   await Deno.writeTextFile(path, JSON.stringify(buildOpenApi(), null, 2) + "\n");
   console.log(`wrote ${path.pathname}`);
+  // The TypeScript client's own types, from the same schemas (formatted like the repo).
+  await Deno.writeTextFile(TYPES_PATH, await formattedTypes());
+  console.log(`wrote ${TYPES_PATH.pathname}`);
 }
