@@ -177,13 +177,16 @@ func TestCreateOrderRetriedWithTheSameKeyAfterTheContextExpiredPlacesOneOrder(t 
 	ctx, cancel2 := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel2()
 	var res *OrderResult
+	calls := 0
 	for {
+		calls++
 		res, err = c.CreateOrder(ctx, req, orderErr.IdempotencyKey)
 		if err == nil || !IsRetryable(err) || ctx.Err() != nil {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+	t.Logf("settled after %d CreateOrder calls with the same key", calls)
 	if err != nil {
 		t.Fatal(err)
 	}
