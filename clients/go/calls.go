@@ -44,6 +44,9 @@ func (c *Client) CreateOrder(ctx context.Context, req CreateOrderRequest, idempo
 	if key == "" {
 		return nil, &OrderError{Err: ErrIdempotencyKeyRequired}
 	}
+	if idempotencyKey != "" && !ClientOrderIDPattern.MatchString(idempotencyKey) {
+		return nil, &OrderError{IdempotencyKey: key, Err: ErrInvalidIdempotencyKey}
+	}
 	out := OrderResult{IdempotencyKey: key}
 	err := c.do(ctx, call{name: "create-order", method: http.MethodPost, in: req, out: &out, idempotencyKey: idempotencyKey})
 	if err != nil {

@@ -94,6 +94,10 @@ func (e *OrderError) Unwrap() error { return e.Err }
 // ErrIdempotencyKeyRequired: CreateOrder was called with neither a key nor a ClientOrderID.
 var ErrIdempotencyKeyRequired = errors.New("trading: CreateOrder needs an idempotency key (NewIdempotencyKey) or a ClientOrderID")
 
+// ErrInvalidIdempotencyKey: the key does not match ClientOrderIDPattern (e.g. "order:42",
+// which Binance Spot refuses as a client order id).
+var ErrInvalidIdempotencyKey = errors.New("trading: an idempotency key is 1-36 characters of A-Z a-z 0-9 - _")
+
 // ClientOrderIDPattern is Binance Spot's pattern for client order ids: a key matching it is
 // sent to Binance as the order's client order id unchanged.
 var ClientOrderIDPattern = regexp.MustCompile(`^[a-zA-Z0-9-_]{1,36}$`)
@@ -115,7 +119,7 @@ func IsRetryable(err error) bool {
 		return apiErr.Retryable
 	}
 	return err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) &&
-		!errors.Is(err, ErrIdempotencyKeyRequired)
+		!errors.Is(err, ErrIdempotencyKeyRequired) && !errors.Is(err, ErrInvalidIdempotencyKey)
 }
 
 // jitter is a uniform float in [0, 1) from crypto/rand: go 1.19's math/rand is unseeded, so

@@ -27,6 +27,10 @@ func TestCreateOrderWithoutAKeySendsNothing(t *testing.T) {
 	if !errors.Is(err, ErrIdempotencyKeyRequired) || calls != 0 {
 		t.Fatalf("want ErrIdempotencyKeyRequired and no request, got %v after %d requests", err, calls)
 	}
+	_, err = NewUserClient(srv.URL, "t").CreateOrder(context.Background(), CreateOrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Amount: "1"}, "order:42")
+	if !errors.Is(err, ErrInvalidIdempotencyKey) || calls != 0 {
+		t.Fatalf("want ErrInvalidIdempotencyKey and no request, got %v after %d requests", err, calls)
+	}
 }
 
 func TestEveryCreateOrderFailureCarriesTheKeyAndRetriesReuseIt(t *testing.T) {
