@@ -6,6 +6,7 @@ import { z } from "zod";
 import { operations } from "../supabase/functions/_shared/ops/index.ts";
 import { ERROR_CODES } from "../supabase/functions/_shared/errors.ts";
 import { errorBody, responses } from "../supabase/functions/_shared/responses.ts";
+import { formattedTypes, TYPES_PATH } from "./ts_types.ts";
 
 const json = (schema: z.ZodType) =>
   z.toJSONSchema(schema, { io: "input", unrepresentable: "any", target: "draft-2020-12" });
@@ -21,6 +22,10 @@ const SUMMARIES: Record<string, string> = {
   "fetch-markets": "Spot markets with precision and limits",
   "exchange-keys": "Save/rotate (POST), read (GET) or remove (DELETE) the user's Binance key",
   "sync-orders": "Settle pending and open orders",
+  "fetch-orders":
+    "The user's recorded orders, newest first, filtered, paginated (no Binance request)",
+  "fetch-positions":
+    "The user's open (default) or closed positions; unrealized PnL at the last price on request",
 };
 
 export function buildOpenApi(): Record<string, unknown> {
@@ -124,4 +129,7 @@ if (import.meta.main) {
   const path = new URL("../docs/openapi.json", import.meta.url);
   await Deno.writeTextFile(path, JSON.stringify(buildOpenApi(), null, 2) + "\n");
   console.log(`wrote ${path.pathname}`);
+  // The TypeScript client's own types, from the same schemas (formatted like the repo).
+  await Deno.writeTextFile(TYPES_PATH, await formattedTypes());
+  console.log(`wrote ${TYPES_PATH.pathname}`);
 }

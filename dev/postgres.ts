@@ -24,6 +24,8 @@ export interface PostgresOptions {
    * traded for speed (fsync, full_page_writes and synchronous_commit off).
    */
   fresh?: boolean;
+  /** Server binaries to use (default: findPostgresBinDir()). */
+  binDir?: string;
 }
 
 export interface RunningPostgres {
@@ -37,6 +39,9 @@ const OS_USER = "postgres";
 
 /** The directory holding initdb/postgres/pg_isready. */
 export async function findPostgresBinDir(): Promise<string> {
+  // Set by dev/npm_postgres.ts when the server comes from npm (no system PostgreSQL).
+  const given = Deno.env.get("POSTGRES_BIN_DIR");
+  if (given && await exists(`${given}/initdb`) && await exists(`${given}/postgres`)) return given;
   try {
     const out = await new Deno.Command("pg_config", { args: ["--bindir"], stderr: "null" })
       .output();
@@ -65,7 +70,7 @@ export async function findPostgresBinDir(): Promise<string> {
 }
 
 export async function startPostgres(opts: PostgresOptions): Promise<RunningPostgres> {
-  const bin = await findPostgresBinDir();
+  const bin = opts.binDir ?? await findPostgresBinDir();
   const dataDir = absolute(opts.dataDir);
   const asRoot = Deno.uid() === 0;
   let ids: { uid: number; gid: number } | undefined;
@@ -166,6 +171,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<RunningPostg
   });
 
   const url = `postgres://postgres:postgres@127.0.0.1:${opts.port}/postgres`;
+  const hasPgIsReady = await exists(`${bin}/pg_isready`);
   const deadline = Date.now() + 30_000;
   while (true) {
     if (exited) {
@@ -173,12 +179,14 @@ export async function startPostgres(opts: PostgresOptions): Promise<RunningPostg
       await Deno.remove(sockDir, { recursive: true }).catch(() => {});
       throw new Error(`postgres exited during startup:\n${log}`);
     }
-    const ready = await new Deno.Command(`${bin}/pg_isready`, {
-      // through the private socket directory: only our own server can answer there
-      args: ["-q", "-h", sockDir, "-p", String(opts.port), "-U", "postgres", "-d", "postgres"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
+    const ready = hasPgIsReady
+      ? await new Deno.Command(`${bin}/pg_isready`, {
+        // through the private socket directory: only our own server can answer there
+        args: ["-q", "-h", sockDir, "-p", String(opts.port), "-U", "postgres", "-d", "postgres"],
+        stdout: "null",
+        stderr: "null",
+      }).output()
+      : { success: await answersSelect(url) }; // npm's server ships no pg_isready
     if (ready.success) break;
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
@@ -216,6 +224,20 @@ export async function startPostgres(opts: PostgresOptions): Promise<RunningPostg
       return stopping;
     },
   };
+}
+
+/** One `select 1` over TCP (readiness where pg_isready is missing). */
+async function answersSelect(url: string): Promise<boolean> {
+  const { default: postgres } = await import("postgres");
+  const sql = postgres(url, { max: 1, connect_timeout: 1, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => {});
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

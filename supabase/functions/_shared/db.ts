@@ -147,6 +147,36 @@ export interface Db {
     weight: number,
   ): Promise<{ backoff_until: string | null }>;
   close(): Promise<void>;
+  /** A user's stored orders, newest first (fetch-orders); one row more than the limit. */
+  listOrders(q: ListOrdersQuery): Promise<Record<string, unknown>[]>;
+  /** A user's positions, newest first (fetch-positions); one row more than the limit. */
+  listPositions(q: ListPositionsQuery): Promise<Record<string, unknown>[]>;
+}
+
+/** Filters of `trading.list_orders`; null means "any". */
+export interface ListOrdersQuery {
+  userId: string;
+  label: string | null;
+  symbol: string | null;
+  status: string | null;
+  side: string | null;
+  since: string | null;
+  until: string | null;
+  cursorAt: string | null;
+  cursorId: string | null;
+  limit: number;
+  withFills: boolean;
+}
+
+/** Filters of `trading.list_positions`; null means "any". */
+export interface ListPositionsQuery {
+  userId: string;
+  label: string | null;
+  status: string | null;
+  symbol: string | null;
+  cursorAt: string | null;
+  cursorId: string | null;
+  limit: number;
 }
 
 export interface DbOptions {
@@ -365,5 +395,41 @@ export function createDb(opts: DbOptions): Db {
         [userId, environment, weight],
       )) ?? { backoff_until: null },
     close: () => sql.end({ timeout: 5 }),
+    listOrders: async (q) =>
+      (await call<Record<string, unknown>[] | null>(
+        "list_orders",
+        [
+          "uuid",
+          "text",
+          "text",
+          "text",
+          "text",
+          "timestamptz",
+          "timestamptz",
+          "timestamptz",
+          "uuid",
+          "int",
+          "boolean",
+        ],
+        [
+          q.userId,
+          q.label,
+          q.symbol,
+          q.status,
+          q.side,
+          q.since,
+          q.until,
+          q.cursorAt,
+          q.cursorId,
+          q.limit,
+          q.withFills,
+        ],
+      )) ?? [],
+    listPositions: async (q) =>
+      (await call<Record<string, unknown>[] | null>(
+        "list_positions",
+        ["uuid", "text", "text", "text", "timestamptz", "uuid", "int"],
+        [q.userId, q.label, q.status, q.symbol, q.cursorAt, q.cursorId, q.limit],
+      )) ?? [],
   };
 }

@@ -148,6 +148,8 @@ export const responses = {
       error: z.string().optional(),
     })),
   }),
+  "fetch-orders": z.lazy(() => fetchOrdersResult),
+  "fetch-positions": z.lazy(() => fetchPositionsResult),
 } as const;
 
 export type FunctionName = keyof typeof responses;
@@ -155,3 +157,36 @@ export type OrderView = z.infer<typeof orderView>;
 export type PositionView = z.infer<typeof positionView>;
 export type OrderResult = z.infer<typeof orderResult>;
 export type ErrorBody = z.infer<typeof errorBody>;
+
+// ---------------------------------------------------------------------------------------
+// History reads from Postgres: fetch-orders and fetch-positions.
+
+/** A stored order with the account it belongs to and, on request, its fills. */
+export const historyOrderView = orderView.extend({
+  account: z.string().describe("label of the exchange account"),
+  fills: z.array(tradeView).optional().describe("only with include_fills"),
+});
+
+export const fetchOrdersResult = z.object({
+  orders: z.array(historyOrderView),
+  next_cursor: z.string().nullable().describe(
+    "pass as `cursor` for the next page; null: last page",
+  ),
+});
+
+export const historyPositionView = positionView.extend({
+  account: z.string().describe("label of the exchange account"),
+  current_price: nullableDecimal.optional().describe(
+    "only with include_unrealized_pnl: Binance's last price (null if it could not be read)",
+  ),
+  unrealized_pnl: nullableDecimal.optional().describe(
+    "only with include_unrealized_pnl: (current_price - entry_price) * quantity, in quote",
+  ),
+});
+
+export const fetchPositionsResult = z.object({
+  positions: z.array(historyPositionView),
+  next_cursor: z.string().nullable().describe(
+    "pass as `cursor` for the next page; null: last page",
+  ),
+});

@@ -151,3 +151,56 @@ export const syncOrdersInput = z.strictObject({
   limit: intParam(1, 1000).optional(),
 });
 export type SyncOrdersInput = z.infer<typeof syncOrdersInput>;
+
+// ---------------------------------------------------------------------------------------
+// History reads from Postgres: fetch-orders and fetch-positions.
+
+/** A point in time: milliseconds since the epoch, or an ISO 8601 date-time with its offset. */
+export const timeParam = z
+  .union([
+    intParam(0, 8_640_000_000_000),
+    z.iso.datetime({ offset: true }).transform((v) => Date.parse(v)),
+  ])
+  .transform((ms) => new Date(ms).toISOString());
+
+/** An opaque page token from a previous answer's `next_cursor`. */
+export const cursorParam = z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, {
+  message: "must be a next_cursor from a previous answer",
+});
+
+export const ORDER_STATUSES = [
+  "pending",
+  "open",
+  "closed",
+  "canceled",
+  "rejected",
+  "expired",
+] as const;
+
+export const fetchOrdersInput = z
+  .strictObject({
+    account: accountLabel.optional(),
+    symbol: symbol.optional(),
+    status: z.enum(ORDER_STATUSES).optional(),
+    side: z.enum(["buy", "sell"]).optional(),
+    since: timeParam.optional(),
+    until: timeParam.optional(),
+    limit: intParam(1, 100).optional(),
+    cursor: cursorParam.optional(),
+    include_fills: boolParam.optional(),
+  })
+  .refine((o) => !o.since || !o.until || o.since < o.until, {
+    path: ["until"],
+    message: "must be after since",
+  });
+export type FetchOrdersInput = z.infer<typeof fetchOrdersInput>;
+
+export const fetchPositionsInput = z.strictObject({
+  account: accountLabel.optional(),
+  symbol: symbol.optional(),
+  status: z.enum(["open", "closed", "all"]).optional(),
+  limit: intParam(1, 100).optional(),
+  cursor: cursorParam.optional(),
+  include_unrealized_pnl: boolParam.optional(),
+});
+export type FetchPositionsInput = z.infer<typeof fetchPositionsInput>;

@@ -11,6 +11,8 @@ import {
 } from "./reads.ts";
 import { exchangeKeys } from "./exchange_keys.ts";
 import { syncOrders } from "./sync_orders.ts";
+import { fetchOrders } from "./fetch_orders.ts";
+import { fetchPositions } from "./fetch_positions.ts";
 
 export const operations: Record<string, Operation> = Object.fromEntries(
   [
@@ -24,5 +26,7 @@ export const operations: Record<string, Operation> = Object.fromEntries(
     fetchMarkets,
     exchangeKeys,
     syncOrders,
+    fetchOrders,
+    fetchPositions,
   ].map((op) => [op.name, op as Operation]),
 );
