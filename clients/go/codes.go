@@ -20,6 +20,8 @@ const (
 	// CodeIdempotencyConflict: the key was used for a different order (fix the call), or the
 	// first request with it is still in flight (Retryable: retry with the same key).
 	CodeIdempotencyConflict = "IDEMPOTENCY_CONFLICT"
+	// CodeRequestTimeout: the request body did not arrive in time; send it again.
+	CodeRequestTimeout = "REQUEST_TIMEOUT"
 	// CodePayloadTooLarge: the body is over the size limit.
 	CodePayloadTooLarge = "PAYLOAD_TOO_LARGE"
 	// CodeInsufficientFunds: Binance refused the order for lack of funds.
@@ -40,6 +42,6 @@ const (
 var ErrorCodes = []string{
 	CodeValidationError, CodeBadSymbol, CodeUnauthorized, CodeExchangeAuthFailed,
 	CodeOrderNotFound, CodeMethodNotAllowed, CodeCredentialsMissing, CodeIdempotencyConflict,
-	CodePayloadTooLarge, CodeInsufficientFunds, CodeInvalidOrder, CodeRateLimited,
+	CodeRequestTimeout, CodePayloadTooLarge, CodeInsufficientFunds, CodeInvalidOrder, CodeRateLimited,
 	CodeExchangeUnavailable, CodeExchangeTimeout, CodeInternal,
 }

@@ -11,6 +11,7 @@ export type ErrorCode =
   | "METHOD_NOT_ALLOWED"
   | "CREDENTIALS_MISSING"
   | "IDEMPOTENCY_CONFLICT"
+  | "REQUEST_TIMEOUT"
   | "PAYLOAD_TOO_LARGE"
   | "INSUFFICIENT_FUNDS"
   | "INVALID_ORDER"
@@ -28,6 +29,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "METHOD_NOT_ALLOWED",
   "CREDENTIALS_MISSING",
   "IDEMPOTENCY_CONFLICT",
+  "REQUEST_TIMEOUT",
   "PAYLOAD_TOO_LARGE",
   "INSUFFICIENT_FUNDS",
   "INVALID_ORDER",
@@ -51,6 +53,7 @@ export type ErrorBody = {
       | "METHOD_NOT_ALLOWED"
       | "CREDENTIALS_MISSING"
       | "IDEMPOTENCY_CONFLICT"
+      | "REQUEST_TIMEOUT"
       | "PAYLOAD_TOO_LARGE"
       | "INSUFFICIENT_FUNDS"
       | "INVALID_ORDER"
@@ -76,7 +79,7 @@ export type CreateOrderInput = {
   cost?: number | string;
   price?: number | string;
   time_in_force?: "GTC" | "IOC" | "FOK";
-  /** Pattern: `^[.A-Z:/a-z0-9_-]{1,36}$` */
+  /** Pattern: `^[a-zA-Z0-9_-]{1,36}$` */
   client_order_id?: string;
   /** Pattern: `^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$` */
   position_id?: string;
@@ -89,7 +92,7 @@ export type CancelOrderInput = {
   symbol: string;
   /** Pattern: `^\d{1,20}$` */
   id?: string;
-  /** Pattern: `^[.A-Z:/a-z0-9_-]{1,36}$` */
+  /** Pattern: `^[a-zA-Z0-9_-]{1,36}$` */
   client_order_id?: string;
   /** Pattern: `^[A-Za-z0-9 _.-]{1,64}$` */
   account?: string;
@@ -100,7 +103,7 @@ export type FetchOrderInput = {
   symbol: string;
   /** Pattern: `^\d{1,20}$` */
   id?: string;
-  /** Pattern: `^[.A-Z:/a-z0-9_-]{1,36}$` */
+  /** Pattern: `^[a-zA-Z0-9_-]{1,36}$` */
   client_order_id?: string;
   /** Pattern: `^[A-Za-z0-9 _.-]{1,64}$` */
   account?: string;

@@ -92,8 +92,12 @@ class SpotBinance extends ccxt.binance {
   spotBaseUrl?: string;
   /** HTTP requests this instance has begun: tells "refused before sending" from "sent". */
   requestsStarted = 0;
-  /** The answer being handled: ccxt calls handleErrors then handleHttpStatusCode in one tick. */
-  #answer?: ExchangeAnswer;
+  /**
+   * The answer being handled: ccxt calls handleErrors then handleHttpStatusCode in one tick.
+   * A plain property, not a private field, so that it also works on objects that inherit
+   * from an instance.
+   */
+  answerInFlight?: ExchangeAnswer;
 
   // deno-lint-ignore no-explicit-any
   override getExceptionsByUrl(url: string, exactOrBroad: string): any {
@@ -129,7 +133,7 @@ class SpotBinance extends ccxt.binance {
     requestBody: any,
   ): undefined {
     const answer: ExchangeAnswer = { sent: true, status: code, body, headers };
-    this.#answer = answer;
+    this.answerInFlight = answer;
     if (code >= 200 && code < 300 && (response === undefined || typeof response !== "object")) {
       throw tag(
         new ccxt.BadResponse(`${this.id} answered ${code} with a body that is not JSON`),
@@ -163,8 +167,8 @@ class SpotBinance extends ccxt.binance {
     try {
       super.handleHttpStatusCode(code, reason, url, method, body);
     } catch (err) {
-      const answer = this.#answer?.status === code
-        ? this.#answer
+      const answer = this.answerInFlight?.status === code
+        ? this.answerInFlight
         : { sent: true, status: code, body };
       throw tag(err, answer);
     }

@@ -5,7 +5,7 @@
  */
 import type { PositionRow } from "../db.ts";
 import type { BinanceEnvironment } from "../exchange/binance.ts";
-import { translateExchangeError } from "../exchange/errors.ts";
+import { classifyFailure } from "../exchange/outcome.ts";
 import { defineOperation, type OperationContext } from "../operation.ts";
 import { type FetchPositionsInput, fetchPositionsInput } from "../schemas.ts";
 import { assertNoBackoff, dbCall, positionView, readExchange } from "./common.ts";
@@ -29,11 +29,19 @@ function lastPrice(
   const pending = inflight.get(key);
   if (pending) return pending;
   const p = (async () => {
-    assertNoBackoff(ctx, environment, null);
+    // rest-api.md "24hr ticker price change statistics": weight 2, paid by the caller whose
+    // request misses the cache; the shared back-off applies.
+    const state = await dbCall(ctx, () => ctx.deps.db.reserveWeight(ctx.userId, environment, 2));
+    assertNoBackoff(ctx, environment, { sharedUntil: state.backoff_until });
     const exchange = await ctx.deps.exchanges.markets(environment).catch((err) => {
-      throw translateExchangeError(err);
+      throw classifyFailure(err, "read").error;
     });
-    const t = await readExchange(ctx, environment, exchange, () => exchange.fetchTicker(symbol));
+    const t = await readExchange(
+      ctx,
+      { environment },
+      exchange,
+      () => exchange.fetchTicker(symbol),
+    );
     const raw = (t.info as Record<string, string> | undefined)?.lastPrice;
     const last = raw ?? (typeof t.last === "number" ? decimalOf(t.last) : null);
     prices.set(key, { last, at: ctx.deps.now() });
