@@ -146,3 +146,20 @@ Deno.test({
       assert.equal(byOrder.length, 1);
     }),
 });
+
+Deno.test({
+  name: "timestamp in microseconds is read as such (rest-api.md General API Information)",
+  ...sanitize,
+  fn: () =>
+    withSim(async (sim) => {
+      const t = await trader(sim);
+      const micros = await signedFetch(sim, t, "GET", "/api/v3/account", {
+        timestamp: String(Date.now() * 1000),
+      });
+      assert.equal(micros.status, 200);
+      const old = await signedFetch(sim, t, "GET", "/api/v3/account", {
+        timestamp: String((Date.now() - 10_000) * 1000),
+      });
+      assert.equal(old.body.code, -1021);
+    }),
+});
