@@ -50,8 +50,10 @@ export function authenticate(
     ? ed25519Valid(account, payload, signature)
     : hmacValid(account, payload, signature);
   if (!valid) throw err.badSignature();
-  const timestamp = intParam(params, "timestamp");
-  if (timestamp === undefined) throw err.mandatory("timestamp");
+  const sent = intParam(params, "timestamp");
+  if (sent === undefined) throw err.mandatory("timestamp");
+  // rest-api.md "General API Information": milliseconds or microseconds.
+  const timestamp = sent >= 1e14 ? sent / 1000 : sent;
   const recvWindow = Number(params.get("recvWindow") ?? DEFAULT_RECV_WINDOW);
   if (!(recvWindow > 0) || recvWindow > 60000) {
     throw new BinanceError(400, -1131, "recvWindow must be less than 60000");

@@ -25,10 +25,9 @@ export interface PlaceRequest {
   icebergQty?: number;
 }
 
-/** One step of the taker's walk: a synthetic book level, or the account's own order. */
+/** One step of the taker's walk: a synthetic book level, or a prevented self-trade. */
 type Step =
   | { kind: "book"; price: number; qty: number }
-  | { kind: "self"; price: number; qty: number; maker: Order }
   | { kind: "prevent"; maker?: Order; makerQty: number; takerQty: number; price: number };
 
 export function placeOrder(ex: Exchange, account: Account, req: PlaceRequest): Order {
@@ -100,7 +99,9 @@ export function placeOrder(ex: Exchange, account: Account, req: PlaceRequest): O
     }
     qty = r8(qty);
     if (qty <= 0) break;
-    if (src.maker && stp !== "NONE") {
+    // routes_trade.ts refuses NONE (not among the symbols' allowed modes), so an own order
+    // met here always triggers prevention.
+    if (src.maker) {
       // stp_faq.md "What happens when STP is triggered?": the taker's mode decides.
       const expireMaker = stp === "EXPIRE_MAKER" || stp === "EXPIRE_BOTH" ||
         (stp === "DECREMENT" && src.qty <= qty);
@@ -123,11 +124,7 @@ export function placeOrder(ex: Exchange, account: Account, req: PlaceRequest): O
       }
       continue;
     }
-    plan.push(
-      src.maker
-        ? { kind: "self", price: src.price, qty, maker: src.maker }
-        : { kind: "book", price: src.price, qty },
-    );
+    plan.push({ kind: "book", price: src.price, qty });
     if (wantQty !== undefined) wantQty = r8(wantQty - qty);
     if (wantQuote !== undefined) wantQuote = r8(wantQuote - qty * src.price);
     if ((wantQty ?? 1) <= 0 || (wantQuote ?? 1) <= 0) break;
@@ -169,10 +166,7 @@ export function placeOrder(ex: Exchange, account: Account, req: PlaceRequest): O
 
   for (const s of plan) {
     if (s.kind === "book") applyFill(ex, account, order, m, s.price, s.qty, false);
-    else if (s.kind === "self") {
-      applyFill(ex, account, order, m, s.price, s.qty, false);
-      makerFill(ex, account, s.maker, m, s.qty);
-    } else prevent(ex, account, s.maker, s.makerQty, order, s.takerQty);
+    else prevent(ex, account, s.maker, s.makerQty, order, s.takerQty);
   }
   if (restQty > 0) {
     order.locked = side === "BUY" ? r8(restQty * limit!) : restQty;

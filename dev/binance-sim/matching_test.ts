@@ -114,3 +114,43 @@ Deno.test({
       assert.ok((o.filled ?? 0) > 0 && (o.filled ?? 0) < 0.015);
     }),
 });
+
+Deno.test({
+  name: "STP DECREMENT expires the smaller side; LIMIT_MAKER that would take is refused",
+  ...sanitize,
+  fn: () =>
+    withSim(async (sim) => {
+      const t = await trader(sim);
+      const maker = await t.exchange.createOrder("BTC/USDT", "limit", "sell", 0.01, 50005);
+      // faqs/stp_faq.md DECREMENT: both lose the prevented quantity; the smaller expires.
+      const taker = await t.exchange.createOrder("BTC/USDT", "market", "buy", 0.004, undefined, {
+        selfTradePreventionMode: "DECREMENT",
+      });
+      assert.equal(taker.info.status, "EXPIRED_IN_MATCH");
+      const m = await simOrder(sim, t.api_key, maker.id as string);
+      assert.equal(m.status, "NEW");
+      assert.equal(m.preventedQuantity, "0.00400000");
+      const bal = await t.exchange.fetchBalance();
+      assert.ok(Math.abs((bal.BTC.used ?? 0) - 0.006) < 1e-12, "only the rest stays locked");
+      // errors.md "Order would immediately match and take." (-2010).
+      await assert.rejects(
+        () =>
+          t.exchange.privatePostOrder({
+            symbol: "BTCUSDT",
+            side: "BUY",
+            type: "LIMIT_MAKER",
+            quantity: "0.001",
+            price: "50010",
+          }),
+        (e: Error) => /immediately match and take/.test(e.message),
+      );
+      const rests = await t.exchange.privatePostOrder({
+        symbol: "BTCUSDT",
+        side: "BUY",
+        type: "LIMIT_MAKER",
+        quantity: "0.001",
+        price: "49000",
+      });
+      assert.equal(rests.status, "NEW");
+    }),
+});

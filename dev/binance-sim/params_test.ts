@@ -109,3 +109,57 @@ Deno.test({
       assert.equal(open.length, 2, "the refused cancel cancelled nothing");
     }),
 });
+
+Deno.test({
+  name: "history reads: at most 24 hours between startTime and endTime; documented combinations",
+  ...sanitize,
+  fn: () =>
+    withSim(async (sim) => {
+      const t = await trader(sim);
+      const o = await t.exchange.createOrder("BTC/USDT", "market", "buy", 0.001);
+      const now = Date.now();
+      // rest-api.md "Account trade list" and "All orders", Notes.
+      const day = 86_400_000;
+      for (const path of ["/api/v3/myTrades", "/api/v3/allOrders"]) {
+        const wide = await signedFetch(sim, t, "GET", path, {
+          symbol: "BTCUSDT",
+          startTime: String(now - day - 1000),
+          endTime: String(now),
+        });
+        assert.equal(wide.body.code, -1127, path);
+        const ok = await signedFetch(sim, t, "GET", path, {
+          symbol: "BTCUSDT",
+          startTime: String(now - day + 1000),
+          endTime: String(now + 1000),
+        });
+        assert.equal(ok.status, 200, path);
+      }
+      const combo = await signedFetch(sim, t, "GET", "/api/v3/myTrades", {
+        symbol: "BTCUSDT",
+        orderId: String(o.id),
+        startTime: String(now - 1000),
+      });
+      assert.equal(combo.body.code, -1128);
+      const byOrder = await t.exchange.fetchMyTrades("BTC/USDT", undefined, undefined, {
+        orderId: o.id,
+      });
+      assert.equal(byOrder.length, 1);
+    }),
+});
+
+Deno.test({
+  name: "timestamp in microseconds is read as such (rest-api.md General API Information)",
+  ...sanitize,
+  fn: () =>
+    withSim(async (sim) => {
+      const t = await trader(sim);
+      const micros = await signedFetch(sim, t, "GET", "/api/v3/account", {
+        timestamp: String(Date.now() * 1000),
+      });
+      assert.equal(micros.status, 200);
+      const old = await signedFetch(sim, t, "GET", "/api/v3/account", {
+        timestamp: String((Date.now() - 10_000) * 1000),
+      });
+      assert.equal(old.body.code, -1021);
+    }),
+});

@@ -30,7 +30,7 @@ export function orderJson(o: Order) {
     timeInForce: o.timeInForce,
     type: o.type,
     side: o.side,
-    stopPrice: "0.00000000",
+    // stopPrice is shown for stop orders only, which the simulator does not offer.
     ...conditional(o),
     time: o.time,
     updateTime: o.updateTime,

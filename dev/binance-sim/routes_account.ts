@@ -4,11 +4,24 @@
  * endpoint the product reads, `GET /sapi/v1/account/apiRestrictions`.
  */
 import { fmt } from "./catalogue.ts";
+import { BinanceError } from "./errors.ts";
 import { BNB_DISCOUNT, COMMISSION_RATE } from "./fees.ts";
-import { intParam } from "./params.ts";
+import { intParam, type Params } from "./params.ts";
 import { orderJson } from "./responses.ts";
 import { symbolOf } from "./routes_market.ts";
 import type { Route, SimState } from "./state.ts";
+
+const DAY = 86_400_000;
+
+/** rest-api.md "All orders" / "Account trade list": at most 24 hours between the two. */
+function timeRange(p: Params) {
+  const start = intParam(p, "startTime");
+  const end = intParam(p, "endTime");
+  if (start !== undefined && end !== undefined && end - start > DAY) {
+    throw new BinanceError(400, -1127, "More than 24 hours between startTime and endTime.");
+  }
+  return { start: start ?? 0, end: end ?? Number.MAX_SAFE_INTEGER };
+}
 
 export function accountRoutes(state: SimState): Record<string, Route> {
   const { exchange } = state;
@@ -30,8 +43,7 @@ export function accountRoutes(state: SimState): Record<string, Route> {
         const m = symbolOf(exchange, params);
         const limit = Math.min(intParam(params, "limit") ?? 500, 1000);
         const fromId = intParam(params, "orderId") ?? 0;
-        const start = intParam(params, "startTime") ?? 0;
-        const end = intParam(params, "endTime") ?? Number.MAX_SAFE_INTEGER;
+        const { start, end } = timeRange(params);
         return [...account!.orders.values()]
           .filter((o) => o.symbol === m.spec.symbol && o.orderId >= fromId)
           .filter((o) => o.time >= start && o.time <= end)
@@ -48,8 +60,12 @@ export function accountRoutes(state: SimState): Record<string, Route> {
         const m = symbolOf(exchange, params);
         const orderId = intParam(params, "orderId");
         const fromId = intParam(params, "fromId");
-        const start = intParam(params, "startTime") ?? 0;
-        const end = intParam(params, "endTime") ?? Number.MAX_SAFE_INTEGER;
+        const { start, end } = timeRange(params);
+        // rest-api.md "Account trade list": the supported combinations of parameters.
+        const timed = params.has("startTime") || params.has("endTime");
+        if ((orderId !== undefined || fromId !== undefined) && timed) {
+          throw new BinanceError(400, -1128, "Combination of optional parameters invalid.");
+        }
         const limit = Math.min(intParam(params, "limit") ?? 500, 1000);
         let rows = exchange.tradesOf(account!).filter((t) => t.order.symbol === m.spec.symbol);
         if (orderId !== undefined) rows = rows.filter((t) => t.order.orderId === orderId);

@@ -3,7 +3,7 @@
  * time, exchangeInfo, depth, tickers and the average price. Weights as documented.
  */
 import { exchangeInfoSymbol, fmt } from "./catalogue.ts";
-import { err } from "./errors.ts";
+import { BinanceError, err } from "./errors.ts";
 import type { Exchange, Market } from "./exchange.ts";
 import type { Params } from "./params.ts";
 import { tickerJson } from "./responses.ts";
@@ -18,23 +18,39 @@ export function symbolOf(exchange: Exchange, p: Params): Market {
   return exchange.market(raw);
 }
 
+/** A `symbols` parameter: a JSON array of names (rest-api.md), each a listed symbol. */
+function symbolsOf(exchange: Exchange, p: Params): Market[] | undefined {
+  const raw = p.get("symbols");
+  if (raw === null) return undefined;
+  let names: unknown;
+  try {
+    names = JSON.parse(raw);
+  } catch {
+    names = undefined;
+  }
+  if (!Array.isArray(names) || names.length === 0) {
+    throw err.illegal("symbols", '^\\["[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}\\]$');
+  }
+  if (new Set(names).size !== names.length) {
+    throw new BinanceError(400, -1151, "Symbol is present multiple times in the list.");
+  }
+  return names.map((n) => exchange.market(String(n)));
+}
+
 function exchangeInfo(state: SimState, p: Params) {
   const { exchange } = state;
-  let list: Market[];
-  const all = !p.get("symbol") && !p.get("symbols");
-  if (p.get("symbol")) list = [symbolOf(exchange, p)];
-  else if (p.get("symbols")) {
-    let names: string[];
-    try {
-      names = JSON.parse(p.get("symbols")!);
-    } catch {
-      throw err.illegal("symbols", '^\\["[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}\\]$');
+  const status = p.get("symbolStatus");
+  const one = p.get("symbol") !== null || p.get("symbols") !== null;
+  if (status !== null) {
+    if (one) throw new BinanceError(400, -1128, "Combination of optional parameters invalid.");
+    if (!["TRADING", "HALT", "BREAK"].includes(status)) {
+      throw new BinanceError(400, -1122, "Invalid symbolStatus.");
     }
-    list = names.map((n) => exchange.market(n));
-  } else {
-    if (state.exchangeInfoCache) return state.exchangeInfoCache;
-    list = [...exchange.markets.values()];
   }
+  const all = !one && status === null;
+  if (all && state.exchangeInfoCache) return state.exchangeInfoCache;
+  const list = p.get("symbol") !== null ? [symbolOf(exchange, p)] : symbolsOf(exchange, p) ??
+    [...exchange.markets.values()].filter((m) => status === null || m.status === status);
   const body = JSON.stringify({
     timezone: "UTC",
     serverTime: Date.now(),
@@ -46,12 +62,24 @@ function exchangeInfo(state: SimState, p: Params) {
   return body;
 }
 
-const bySymbol = (p: Params, one: number, all: number) => (p.get("symbol") ? one : all);
+/** Weight by how many symbols were asked for (rest-api.md, per ticker endpoint). */
+function tickerWeight(one: number, all: number, many?: (n: number) => number) {
+  return (p: Params) => {
+    if (p.get("symbol")) return one;
+    const raw = p.get("symbols");
+    if (raw === null) return all;
+    const n = raw.split(",").length;
+    return many ? many(n) : all;
+  };
+}
 
 export function marketRoutes(state: SimState): Record<string, Route> {
   const { exchange } = state;
+  // One symbol: an object; `symbols` or none: an array.
   const eachOrOne = <T>(p: Params, one: (m: Market) => T) =>
-    p.get("symbol") ? one(symbolOf(exchange, p)) : [...exchange.markets.values()].map(one);
+    p.get("symbol")
+      ? one(symbolOf(exchange, p))
+      : (symbolsOf(exchange, p) ?? [...exchange.markets.values()]).map(one);
   return {
     "GET /api/v3/ping": { weight: () => 1, signed: false, params: [], handler: () => ({}) },
     "GET /api/v3/time": {
@@ -97,20 +125,20 @@ export function marketRoutes(state: SimState): Record<string, Route> {
       },
     },
     "GET /api/v3/ticker/24hr": {
-      weight: (p) => bySymbol(p, 2, 80),
+      weight: tickerWeight(2, 80, (n) => (n <= 20 ? 2 : n <= 100 ? 40 : 80)),
       signed: false,
       params: ["symbol", "symbols", "type"],
       handler: ({ params }) => eachOrOne(params, (m) => tickerJson(m, exchange.book(m))),
     },
     "GET /api/v3/ticker/price": {
-      weight: (p) => bySymbol(p, 2, 4),
+      weight: tickerWeight(2, 4),
       signed: false,
       params: ["symbol", "symbols"],
       handler: ({ params }) =>
         eachOrOne(params, (m) => ({ symbol: m.spec.symbol, price: fmt(m.price) })),
     },
     "GET /api/v3/ticker/bookTicker": {
-      weight: (p) => bySymbol(p, 2, 4),
+      weight: tickerWeight(2, 4),
       signed: false,
       params: ["symbol", "symbols"],
       handler: ({ params }) =>

@@ -51,7 +51,7 @@ export async function signedFetch(
   path: string,
   params: Record<string, string>,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const query = new URLSearchParams({ ...params, timestamp: String(Date.now()) }).toString();
+  const query = new URLSearchParams({ timestamp: String(Date.now()), ...params }).toString();
   const signature = createHmac("sha256", keys.secret).update(query).digest("hex");
   const res = await fetch(`${sim.url}${path}?${query}&signature=${signature}`, {
     method,
