@@ -39,7 +39,7 @@ Deno.test({
       side: "buy",
       type: "limit",
       amount: "0.01",
-      price: "20000",
+      price: "1000",
     });
     await place(other, { symbol: "BTC/USDT", side: "buy", type: "market", amount: "0.001" });
 
