@@ -212,6 +212,8 @@ const FUNCTION_SETTINGS = [
   "BINANCE_IP_WEIGHT_SOFT_LIMIT",
   "BODY_DEADLINE_MS",
   "ALLOW_ANONYMOUS_USERS",
+  "SYNC_CONCURRENCY",
+  "SYNC_WEIGHT_PER_RUN",
 ];
 
 function passThrough(): Record<string, string> {

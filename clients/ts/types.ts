@@ -484,12 +484,16 @@ export type ExchangeKeysResult = {
 export type SyncOrdersResult = {
   checked: number;
   recorded: number;
+  unchanged: number;
   not_received: number;
   failed: number;
+  deferred: number;
+  accounts: number;
+  weight: number;
   orders: ({
     client_order_id: string;
     status: string;
-    result: "recorded" | "not_received" | "failed";
+    result: "recorded" | "unchanged" | "not_received" | "failed" | "deferred";
     error?: string;
   })[];
 };

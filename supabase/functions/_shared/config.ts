@@ -46,6 +46,10 @@ export interface Config {
   bodyDeadlineMs: number;
   /** Accept tokens of anonymous sign-ins (`is_anonymous: true`); off by default. */
   allowAnonymousUsers: boolean;
+  /** Accounts sync-orders settles at once. */
+  syncConcurrency: number;
+  /** Binance request weight one sync-orders run may use; the rest waits for the next run. */
+  syncWeightPerRun: number;
 }
 
 type Env = { get(name: string): string | undefined };
@@ -106,5 +110,7 @@ export function loadConfig(env: Env = Deno.env): Config {
     ipWeightSoftLimit: num(env, "BINANCE_IP_WEIGHT_SOFT_LIMIT", 5400),
     bodyDeadlineMs: num(env, "BODY_DEADLINE_MS", 10_000),
     allowAnonymousUsers: env.get("ALLOW_ANONYMOUS_USERS") === "true",
+    syncConcurrency: num(env, "SYNC_CONCURRENCY", 8),
+    syncWeightPerRun: num(env, "SYNC_WEIGHT_PER_RUN", 2400),
   };
 }

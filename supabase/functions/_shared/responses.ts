@@ -139,12 +139,18 @@ export const responses = {
   "sync-orders": z.object({
     checked: z.number(),
     recorded: z.number(),
+    unchanged: z.number(),
     not_received: z.number(),
     failed: z.number(),
+    /** Left for the next run: this run's request-weight cap was reached. */
+    deferred: z.number(),
+    accounts: z.number(),
+    /** Binance request weight this run used. */
+    weight: z.number(),
     orders: z.array(z.object({
       client_order_id: z.string(),
       status: z.string(),
-      result: z.enum(["recorded", "not_received", "failed"]),
+      result: z.enum(["recorded", "unchanged", "not_received", "failed", "deferred"]),
       error: z.string().optional(),
     })),
   }),

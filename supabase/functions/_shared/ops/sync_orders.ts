@@ -1,67 +1,32 @@
 /**
- * sync-orders: settles what a crash, a timeout or a lost answer left behind. For every
- * `pending` order older than the minimum age and every `open` order, Binance is asked by
- * client order id; what it has is recorded with its fills and position. A pending order
- * Binance does not have after that age was never received: its request carried a timestamp
- * that Binance's recvWindow (at most 60 s, 5 s by default) now refuses, so it can never
- * execute later and is marked `rejected`.
+ * sync-orders: settles what a crash, a timeout, a lost answer or a missed stream event left
+ * behind: every `pending` order older than the minimum age and every `open` order. Accounts
+ * are settled concurrently (`SYNC_CONCURRENCY`), each at a request weight that grows with what
+ * changed, not with its open orders (sync_account.ts), and the whole run stays within
+ * `SYNC_WEIGHT_PER_RUN`: what does not fit is left for the next run (`deferred`). A refused
+ * key or a limit stops that account only; every other account is still settled.
  */
 import { AppError } from "../errors.ts";
-import type { OrderRow, SyncBatch } from "../db.ts";
-import { defineOperation, type OperationContext } from "../operation.ts";
+import type { SyncBatch } from "../db.ts";
+import { defineOperation } from "../operation.ts";
 import { type SyncOrdersInput, syncOrdersInput } from "../schemas.ts";
-import { accountExchange, dbCall, readExchange, targetOf } from "./common.ts";
-import { recordFromExchange } from "./order_ops.ts";
+import { dbCall } from "./common.ts";
+import { type Outcome, syncAccount, WeightBudget } from "./sync_account.ts";
 
-/** recvWindow's upper bound: a pending order older than this can no longer execute. */
-export const MIN_SAFE_AGE_SECONDS = 60;
+export { MIN_SAFE_AGE_SECONDS } from "./sync_account.ts";
 
-interface Outcome {
-  client_order_id: string;
-  status: string;
-  result: "recorded" | "not_received" | "failed";
-  error?: string;
-}
-
-async function settle(
-  ctx: OperationContext,
-  batch: SyncBatch,
-  row: OrderRow,
-  mayReject: boolean,
-): Promise<Outcome> {
-  const exchange = await accountExchange(ctx, batch, { priority: true });
-  try {
-    const order = await readExchange(ctx, targetOf(batch), exchange, () =>
-      exchange.fetchOrder(
-        row.exchange_order_id ?? (undefined as unknown as string),
-        row.symbol,
-        row.exchange_order_id ? {} : { origClientOrderId: row.client_order_id },
-      ));
-    const result = await recordFromExchange(ctx, batch, exchange, order, row);
-    return {
-      client_order_id: row.client_order_id,
-      status: result.order?.status ?? order.status ?? "unknown",
-      result: "recorded",
-    };
-  } catch (err) {
-    if (
-      err instanceof AppError && err.code === "ORDER_NOT_FOUND" && row.status === "pending" &&
-      mayReject
-    ) {
-      await dbCall(ctx, () =>
-        ctx.deps.db.rejectOrder(batch.account.id, row.client_order_id, {
-          code: "NOT_RECEIVED",
-          message: "Binance never received this order",
-        }));
-      return { client_order_id: row.client_order_id, status: "rejected", result: "not_received" };
+/** Runs `f` over `items`, at most `limit` at a time, keeping the order of the results. */
+async function mapLimited<T, R>(items: T[], limit: number, f: (x: T) => Promise<R>) {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await f(items[i]);
     }
-    return {
-      client_order_id: row.client_order_id,
-      status: row.status,
-      result: "failed",
-      error: err instanceof AppError ? err.code : "INTERNAL",
-    };
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
 }
 
 export const syncOrders = defineOperation({
@@ -74,54 +39,31 @@ export const syncOrders = defineOperation({
         field: "user_id",
       });
     }
-    const minAge = Math.max(
-      input.min_age_seconds ?? ctx.deps.config.syncMinAgeSeconds,
-      0,
-    );
-    const batches = await dbCall(
+    const { config } = ctx.deps;
+    const minAge = Math.max(input.min_age_seconds ?? config.syncMinAgeSeconds, 0);
+    const batches: SyncBatch[] = await dbCall(
       ctx,
       () => ctx.deps.db.ordersToSync(ctx.userId, minAge, input.limit ?? 200),
     );
-    const outcomes: Outcome[] = [];
-    for (const batch of batches) {
-      /** Set when this account's key was refused or its calls are limited: skip its rest. */
-      let stopAccount: string | undefined;
-      for (const row of batch.orders) {
-        if (stopAccount !== undefined) {
-          outcomes.push({
-            client_order_id: row.client_order_id,
-            status: row.status,
-            result: "failed",
-            error: stopAccount,
-          });
-          continue;
-        }
-        // Pending orders younger than recvWindow's bound might still be in flight: only an
-        // exchange answer settles them, never their absence.
-        const young = row.status === "pending" &&
-          ctx.deps.now() - Date.parse(row.created_at) < MIN_SAFE_AGE_SECONDS * 1000;
-        const outcome = await settle(ctx, batch, row, !young).catch((err) => ({
-          client_order_id: row.client_order_id,
-          status: row.status,
-          result: "failed" as const,
-          error: err instanceof AppError ? err.code : "INTERNAL",
-        }));
-        outcomes.push(outcome);
-        // A refused key (now marked failed) or a limit stops this account only; every other
-        // account is still settled. An IP-level limit stops everyone: the next calls would be
-        // refused by the back-off anyway.
-        if (outcome.error === "EXCHANGE_AUTH_FAILED" || outcome.error === "RATE_LIMITED") {
-          stopAccount = outcome.error;
-        }
-      }
-    }
+    const budget = new WeightBudget(config.syncWeightPerRun);
+    const perAccount = await mapLimited(
+      batches,
+      config.syncConcurrency,
+      (batch) => syncAccount(ctx, batch, budget),
+    );
+    const outcomes: Outcome[] = perAccount.flat();
     const count = (r: Outcome["result"]) => outcomes.filter((o) => o.result === r).length;
+    // A 200 with failures inside must not log as "ok".
     if (count("failed") > 0) ctx.outcome = "partial_failure";
     return {
       checked: outcomes.length,
       recorded: count("recorded"),
+      unchanged: count("unchanged"),
       not_received: count("not_received"),
       failed: count("failed"),
+      deferred: count("deferred"),
+      accounts: batches.length,
+      weight: budget.used,
       orders: outcomes,
     };
   },
