@@ -115,6 +115,16 @@ export interface Level {
   qty: number;
 }
 
+/**
+ * What changed on an account, for listeners such as the WebSocket API's user data stream
+ * (ws_api.ts): an order placed (with the fills it took as taker), a resting order filled by
+ * a price move, an order canceled.
+ */
+export type ExchangeEvent =
+  | { kind: "placed"; account: Account; order: Order }
+  | { kind: "filled"; account: Account; order: Order; fill: Fill }
+  | { kind: "canceled"; account: Account; order: Order };
+
 const isFinal = (o: Order) =>
   o.status === "FILLED" || o.status === "CANCELED" || o.status === "EXPIRED";
 
@@ -124,6 +134,17 @@ export class Exchange {
   #nextOrderId = 1000;
   #nextTradeId = 5000;
   #nextUid = 1;
+  readonly #listeners = new Set<(e: ExchangeEvent) => void>();
+
+  /** Calls `listener` after every order change; returns the function that removes it. */
+  onEvent(listener: (e: ExchangeEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(e: ExchangeEvent) {
+    for (const listener of this.#listeners) listener(e);
+  }
 
   constructor(readonly catalogue: "full" | "small", readonly seed: number) {
     this.reset();
@@ -326,6 +347,7 @@ export class Exchange {
     if (type === "LIMIT" && req.timeInForce === "FOK" && takerQty < fullQty) {
       order.status = "EXPIRED";
       account.orders.set(order.orderId, order);
+      this.#emit({ kind: "placed", account, order });
       return order;
     }
 
@@ -360,6 +382,7 @@ export class Exchange {
       order.status = takerQty >= fullQty ? "FILLED" : "EXPIRED";
     }
     account.orders.set(order.orderId, order);
+    this.#emit({ kind: "placed", account, order });
     return order;
   }
 
@@ -415,6 +438,7 @@ export class Exchange {
     this.#unlock(account, order);
     order.status = "CANCELED";
     order.updateTime = Date.now();
+    this.#emit({ kind: "canceled", account, order });
     return order;
   }
 
@@ -442,6 +466,7 @@ export class Exchange {
         this.#fill(account, order, m, order.price, qty, true);
         this.#unlock(account, order);
         order.status = "FILLED";
+        this.#emit({ kind: "filled", account, order, fill: order.fills[order.fills.length - 1] });
       }
     }
   }

@@ -18,6 +18,7 @@ import {
   type Order,
   r8,
 } from "./exchange.ts";
+import { closeWsApi, handleWsApi, isWsApiPath } from "./ws_api.ts";
 
 export interface SimulatorOptions {
   hostname?: string;
@@ -1025,6 +1026,7 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
     onListen: () => {},
   }, async (req) => {
     const url = new URL(req.url);
+    if (isWsApiPath(url.pathname)) return await handleWsApi(exchange, req); // WebSocket API
     if (url.pathname.startsWith("/__sim/")) return await control(req, url.pathname, url);
     const { res, entry } = await binance(req);
     log.push({ seq: ++seq, time: Date.now(), ...entry });
@@ -1056,6 +1058,7 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
     async close() {
       if (walk !== undefined) clearInterval(walk);
       aborts.abort();
+      closeWsApi(exchange);
       await server.shutdown();
     },
   });
