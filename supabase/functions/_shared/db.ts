@@ -81,6 +81,17 @@ export interface SyncBatch extends AccountContext {
   orders: OrderRow[];
 }
 
+/** An account stream-fills follows, with its unsettled orders (trading.accounts_to_stream). */
+export interface StreamAccount extends AccountContext {
+  orders: {
+    client_order_id: string;
+    exchange_order_id: string | null;
+    symbol: string;
+    status: string;
+    filled: string | number | null;
+  }[];
+}
+
 export interface Db {
   saveExchangeAccount(args: {
     userId: string;
@@ -119,6 +130,9 @@ export interface Db {
   getMarkets(source: string, maxAgeSeconds: number): Promise<unknown[] | null>;
   putMarkets(source: string, markets: unknown[]): Promise<void>;
   setBackoff(environment: string, until: Date, reason: string): Promise<void>;
+  accountsToStream(userId: string | null, limit: number): Promise<StreamAccount[]>;
+  /** Renews the stream lease of these accounts; returns the ids whose lease had lapsed. */
+  streamCover(accountIds: string[], until: Date): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -297,6 +311,16 @@ export function createDb(opts: DbOptions): Db {
         until.toISOString(),
         reason,
       ]),
+    accountsToStream: async (userId, limit) =>
+      (await call<StreamAccount[] | null>("accounts_to_stream", ["uuid", "int"], [
+        userId,
+        limit,
+      ])) ?? [],
+    streamCover: async (accountIds, until) =>
+      (await call<string[] | null>("stream_cover", ["uuid[]", "timestamptz"], [
+        accountIds,
+        until.toISOString(),
+      ])) ?? [],
     close: () => sql.end({ timeout: 5 }),
   };
 }

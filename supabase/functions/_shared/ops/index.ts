@@ -11,6 +11,7 @@ import {
 } from "./reads.ts";
 import { exchangeKeys } from "./exchange_keys.ts";
 import { syncOrders } from "./sync_orders.ts";
+import { streamFills } from "./stream_fills.ts";
 
 export const operations: Record<string, Operation> = Object.fromEntries(
   [
@@ -24,5 +25,6 @@ export const operations: Record<string, Operation> = Object.fromEntries(
     fetchMarkets,
     exchangeKeys,
     syncOrders,
+    streamFills,
   ].map((op) => [op.name, op as Operation]),
 );
