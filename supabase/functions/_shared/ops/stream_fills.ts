@@ -15,7 +15,14 @@ import { AppError } from "../errors.ts";
 import type { StreamAccount } from "../db.ts";
 import type { BinanceEnvironment } from "../exchange/binance.ts";
 import { defineOperation, type OperationContext } from "../operation.ts";
-import { accountExchange, amountStepOf, dbCall, marketOf, readExchange } from "./common.ts";
+import {
+  accountExchange,
+  amountStepOf,
+  dbCall,
+  marketOf,
+  readExchange,
+  recordBackoff,
+} from "./common.ts";
 import { recordFromExchange } from "./order_ops.ts";
 import { Follower, type FollowerDeps, type RunStats } from "../stream/follower.ts";
 import type { StreamEvent } from "../stream/ws_session.ts";
@@ -112,6 +119,8 @@ function followerDeps(ctx: OperationContext): FollowerDeps {
         throw err;
       }
     },
+    backoff: (environment, seconds, reason) =>
+      recordBackoff(ctx, environment, seconds, new Error(reason)),
     wsUrl: (environment) => wsApiUrlFor(environment, config),
     log,
     now: ctx.deps.now,

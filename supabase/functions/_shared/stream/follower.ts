@@ -32,6 +32,8 @@ export interface FollowerDeps {
     account: StreamAccount,
     order: { exchange_order_id: string | null; client_order_id: string | null; symbol: string },
   ): Promise<{ filled: number | null }>;
+  /** Records an IP-level limit (429/418) so that every path backs off (DESIGN.md). */
+  backoff(environment: string, seconds: number, reason: string): Promise<void>;
   wsUrl(environment: string): string;
   log: {
     info(e: string, f?: Record<string, unknown>): void;
@@ -110,6 +112,9 @@ export class Follower {
   readonly #connecting = new Map<string, Promise<Conn | undefined>>();
   #wake?: () => void;
   #stopped = false;
+  /** Per environment: no new connection or subscription before this time (failures, limits). */
+  readonly #holdUntil = new Map<string, number>();
+  readonly #connectFailures = new Map<string, number>();
   readonly stats: RunStats = {
     accounts: 0,
     subscribed: 0,
@@ -178,9 +183,13 @@ export class Follower {
     this.stats.accounts = this.#followed.size;
 
     const byEnv = new Map<string, Followed[]>();
+    const now = this.#deps.now();
     for (const f of this.#followed.values()) {
       if (f.status !== "new") continue;
       const env = f.account.account.environment;
+      // Binance's limits are per IP: while any path recorded a back-off, nothing is sent.
+      const backoff = f.account.backoff_until ? Date.parse(f.account.backoff_until) : 0;
+      if (backoff > now || (this.#holdUntil.get(env) ?? 0) > now) continue;
       byEnv.set(env, [...(byEnv.get(env) ?? []), f]);
     }
     await Promise.all([...byEnv].map(async ([env, fs]) => {
@@ -280,8 +289,14 @@ export class Follower {
     });
     try {
       await conn.session.open();
+      this.#connectFailures.delete(env);
     } catch (e) {
       this.stats.errors++;
+      // Exponential back-off between attempts (web-socket-api.md "Connection limits": 300
+      // connection attempts per 5 minutes per IP, shared by every isolate).
+      const failures = (this.#connectFailures.get(env) ?? 0) + 1;
+      this.#connectFailures.set(env, failures);
+      this.#holdUntil.set(env, this.#deps.now() + Math.min(30_000, 500 * 2 ** failures));
       this.#deps.log.warn("stream_connect_failed", { environment: env, error: String(e) });
       return undefined;
     }
@@ -312,6 +327,19 @@ export class Follower {
       conn.subs.set(subId, f);
       this.stats.subscribed++;
     } catch (e) {
+      if (e instanceof WsApiError && (e.status === 429 || e.status === 418)) {
+        // web-socket-api.md "IP limits": back off the whole environment, as REST does.
+        f.status = "new";
+        const env = conn.environment;
+        const seconds = e.retryAt
+          ? Math.max(1, Math.ceil((e.retryAt - this.#deps.now()) / 1000))
+          : 30;
+        this.#holdUntil.set(env, this.#deps.now() + seconds * 1000);
+        await this.#deps.backoff(env, seconds, `${e.status} from the WebSocket API`).catch(
+          () => {},
+        );
+        return;
+      }
       if (e instanceof WsApiError && e.code !== undefined && AUTH_CODES.has(e.code)) {
         // The key is refused: nothing to follow with it in this run (sync-orders reports it).
         f.status = "ended";
@@ -463,11 +491,27 @@ export class Follower {
     const gap = f.gaps.get(exchangeId);
     if (!gap) return;
     const state = f.orders.get(exchangeId);
-    const result = await this.#deps.reconcile(f.account, {
-      exchange_order_id: exchangeId,
-      client_order_id: state?.client ?? null,
-      symbol: state?.symbol ?? symbolId,
-    });
+    let result: { filled: number | null };
+    try {
+      result = await this.#deps.reconcile(f.account, {
+        exchange_order_id: exchangeId,
+        client_order_id: state?.client ?? null,
+        symbol: state?.symbol ?? symbolId,
+      });
+    } catch (e) {
+      // Try again later (a back-off, Binance unavailable); sync-orders remains behind it.
+      this.stats.errors++;
+      this.#deps.log.warn("stream_reconcile_failed", {
+        account_id: f.account.account.id,
+        error: String(e).slice(0, 200),
+      });
+      if (!this.#stopped) {
+        gap.timer = setTimeout(() => {
+          this.#enqueue(f, () => this.#closeGap(f, exchangeId, symbolId));
+        }, 5 * this.#opts.gapWaitMs);
+      }
+      return;
+    }
     this.stats.reconciled_orders++;
     const s = state ?? { filled: 0, symbol: symbolId, client: null, exchangeId, open: true };
     s.filled = Math.max(s.filled, result.filled ?? 0);

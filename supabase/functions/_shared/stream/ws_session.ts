@@ -8,7 +8,13 @@ import { createHmac } from "node:crypto";
 
 /** Binance's answer to a refused request (`{status, error: {code, msg}}`). */
 export class WsApiError extends Error {
-  constructor(readonly status: number, readonly code: number | undefined, msg: string) {
+  constructor(
+    readonly status: number,
+    readonly code: number | undefined,
+    msg: string,
+    /** web-socket-api.md "IP limits": when a 429/418 may be retried (ms since the epoch). */
+    readonly retryAt?: number,
+  ) {
     super(msg);
   }
 }
@@ -151,9 +157,19 @@ export class WsSession {
     if (msg.status === 200) {
       waiting.resolve(msg.result);
     } else {
-      const e = (msg.error ?? {}) as { code?: number; msg?: string };
+      const e = (msg.error ?? {}) as {
+        code?: number;
+        msg?: string;
+        data?: { retryAfter?: number };
+      };
+      const retryAt = typeof e.data?.retryAfter === "number" ? e.data.retryAfter : undefined;
       waiting.reject(
-        new WsApiError(Number(msg.status), e.code, String(e.msg ?? "refused").slice(0, 200)),
+        new WsApiError(
+          Number(msg.status),
+          e.code,
+          String(e.msg ?? "refused").slice(0, 200),
+          retryAt,
+        ),
       );
     }
   }
