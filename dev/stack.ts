@@ -223,6 +223,10 @@ const FUNCTION_SETTINGS = [
   "SYNC_MIN_AGE_SECONDS",
   "CORS_ALLOWED_ORIGINS",
   "MAX_BODY_BYTES",
+  "BINANCE_WS_API_URL",
+  "STREAM_RUN_SECONDS",
+  "STREAM_REFRESH_SECONDS",
+  "STREAM_MAX_ACCOUNTS",
 ];
 
 function passThrough(): Record<string, string> {
