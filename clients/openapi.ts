@@ -21,6 +21,7 @@ const SUMMARIES: Record<string, string> = {
   "fetch-markets": "Spot markets with precision and limits",
   "exchange-keys": "Save/rotate (POST), read (GET) or remove (DELETE) the user's Binance key",
   "sync-orders": "Settle pending and open orders",
+  "stream-fills": "Follow Binance's user data stream for a while (cron; service callers only)",
 };
 
 export function buildOpenApi(): Record<string, unknown> {
