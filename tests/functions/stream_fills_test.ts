@@ -258,6 +258,39 @@ Deno.test({
 });
 
 Deno.test({
+  name: "stream-fills hands over to the next run without a gap and without REST look-ups",
+  ...needsStack,
+  async fn() {
+    const t = await newTrader();
+    const account = await accountId(t.userId);
+    const order = await placeResting(t, "XRP/USDT", "50", "0.4800");
+    // The first run follows the account; the next starts while it still runs, as cron's
+    // runs overlap (docs/STREAMING.md).
+    const first = startRun(t.userId, 5);
+    await subscribed(account);
+    const second = startRun(t.userId, 12);
+    const firstDone = await first;
+    assert.equal(firstDone.status, 200, JSON.stringify(firstDone.body));
+    assert.equal(firstDone.body.reconciled_orders, 1, "the account was new to streaming");
+
+    // Only the second run listens now.
+    await sim("/__sim/prices", { symbol: "XRPUSDT", price: "0.4790" });
+    const row = await poll("order recorded closed", async () => {
+      const r = await orderRow(order.client_order_id);
+      return r.status === "closed" ? r : undefined;
+    });
+    assert.equal(Number(row.filled), 50);
+    await sim("/__sim/prices", { symbol: "XRPUSDT", price: "0.5" });
+
+    const secondDone = await second;
+    assert.equal(secondDone.status, 200, JSON.stringify(secondDone.body));
+    assert.ok(secondDone.body.applied >= 1);
+    // The first run's lease still held when the second subscribed: nothing to look up.
+    assert.equal(secondDone.body.reconciled_orders, 0, JSON.stringify(secondDone.body));
+  },
+});
+
+Deno.test({
   name: "stream-fills is for service callers only",
   ...needsStack,
   async fn() {
