@@ -10,38 +10,18 @@
  *   (trading.stream_cover). An account whose lease had lapsed (no run listened for a while:
  *   first run, a crashed run, a dropped connection) has its open orders looked up once over
  *   REST, for fills no stream delivered. A run that overlaps the previous one costs nothing.
- * - Reports of one account are applied one at a time, in order. Duplicates (same execution
- *   id) are skipped. A report whose order has a fill not recorded yet (cumulative quantity
- *   minus this fill above what is recorded) waits for the missing one; when it does not come
- *   within a second, the order is looked up over REST, which records every fill in order.
+ * - Each account's reports are applied once and in order by its AccountStream
+ *   (account_stream.ts).
  * - `eventStreamTerminated` ends that account's subscription only; it is subscribed again
  *   once, and an account whose key Binance refuses is left to sync-orders for this run.
  */
 import type { StreamAccount } from "../db.ts";
+import { AccountStream } from "./account_stream.ts";
+import { emptyStats, type FollowerDeps, type RunStats } from "./types.ts";
 import type { StreamEvent } from "./ws_session.ts";
 import { WsApiError, WsSession } from "./ws_session.ts";
 
-/** What a run needs from the rest of the product (database, REST, parsing, logs). */
-export interface FollowerDeps {
-  accounts(): Promise<StreamAccount[]>;
-  cover(accountIds: string[], until: Date): Promise<string[]>;
-  /** Records one report: the unified order and, for a fill, its trade. Returns fills recorded. */
-  record(account: StreamAccount, report: StreamEvent): Promise<{ filled: number | null }>;
-  /** Looks an order up over REST and records it with its fills; returns its filled quantity. */
-  reconcile(
-    account: StreamAccount,
-    order: { exchange_order_id: string | null; client_order_id: string | null; symbol: string },
-  ): Promise<{ filled: number | null }>;
-  /** Records an IP-level limit (429/418) so that every path backs off (DESIGN.md). */
-  backoff(environment: string, seconds: number, reason: string): Promise<void>;
-  wsUrl(environment: string): string;
-  log: {
-    info(e: string, f?: Record<string, unknown>): void;
-    warn(e: string, f?: Record<string, unknown>): void;
-  };
-  now(): number;
-  webSocket?: (url: string) => WebSocket;
-}
+export type { FollowerDeps, RunStats } from "./types.ts";
 
 export interface FollowerOptions {
   refreshMs: number;
@@ -50,36 +30,11 @@ export interface FollowerOptions {
   requestTimeoutMs?: number;
 }
 
-export interface RunStats {
-  accounts: number;
-  subscribed: number;
-  subscribe_refused: number;
-  terminated: number;
-  connections: number;
-  reconnects: number;
-  events: number;
-  reports: number;
-  applied: number;
-  duplicates: number;
-  stale: number;
-  gaps: number;
-  reconciled_orders: number;
-  errors: number;
-}
-
-const EPS = 1e-12;
+/** Binance codes that mean the key itself is refused (errors.md). */
 const AUTH_CODES = new Set([-2014, -2015, -1022, -1002]);
 
-interface OrderState {
-  filled: number;
-  symbol: string;
-  client: string | null;
-  exchangeId: string | null;
-  open: boolean;
-}
-
 interface Followed {
-  account: StreamAccount;
+  stream: AccountStream;
   keyId: string;
   status: "new" | "subscribing" | "subscribed" | "ended";
   conn?: Conn;
@@ -87,10 +42,6 @@ interface Followed {
   terminations: number;
   /** Events may have been lost (new to streaming, reconnect): look open orders up once. */
   needsReconcile: boolean;
-  orders: Map<string, OrderState>;
-  seen: Set<string>;
-  gaps: Map<string, { events: StreamEvent[]; timer: number }>;
-  chain: Promise<void>;
 }
 
 interface Conn {
@@ -99,10 +50,7 @@ interface Conn {
   subs: Map<number, Followed>;
 }
 
-const num = (v: unknown) => {
-  const n = typeof v === "number" ? v : Number(v);
-  return Number.isFinite(n) ? n : 0;
-};
+const accountOf = (f: Followed) => f.stream.account;
 
 export class Follower {
   readonly #deps: FollowerDeps;
@@ -115,22 +63,7 @@ export class Follower {
   /** Per environment: no new connection or subscription before this time (failures, limits). */
   readonly #holdUntil = new Map<string, number>();
   readonly #connectFailures = new Map<string, number>();
-  readonly stats: RunStats = {
-    accounts: 0,
-    subscribed: 0,
-    subscribe_refused: 0,
-    terminated: 0,
-    connections: 0,
-    reconnects: 0,
-    events: 0,
-    reports: 0,
-    applied: 0,
-    duplicates: 0,
-    stale: 0,
-    gaps: 0,
-    reconciled_orders: 0,
-    errors: 0,
-  };
+  readonly stats: RunStats = emptyStats();
 
   constructor(deps: FollowerDeps, opts: FollowerOptions) {
     this.#deps = deps;
@@ -152,11 +85,8 @@ export class Follower {
       this.#stopped = true;
       for (const conn of this.#conns.values()) conn.session.close();
       this.#conns.clear();
-      for (const f of this.#followed.values()) {
-        for (const g of f.gaps.values()) clearTimeout(g.timer);
-      }
       // Reports already received are still applied.
-      await Promise.all([...this.#followed.values()].map((f) => f.chain));
+      await Promise.all([...this.#followed.values()].map((f) => f.stream.close()));
     }
     return this.stats;
   }
@@ -186,9 +116,10 @@ export class Follower {
     const now = this.#deps.now();
     for (const f of this.#followed.values()) {
       if (f.status !== "new") continue;
-      const env = f.account.account.environment;
+      const account = accountOf(f);
+      const env = account.account.environment;
       // Binance's limits are per IP: while any path recorded a back-off, nothing is sent.
-      const backoff = f.account.backoff_until ? Date.parse(f.account.backoff_until) : 0;
+      const backoff = account.backoff_until ? Date.parse(account.backoff_until) : 0;
       if (backoff > now || (this.#holdUntil.get(env) ?? 0) > now) continue;
       byEnv.set(env, [...(byEnv.get(env) ?? []), f]);
     }
@@ -203,12 +134,12 @@ export class Follower {
     // The lease outlives the next renewal by two refreshes, never this run's end by much.
     const until = Math.min(deadline, this.#deps.now() + 3 * this.#opts.refreshMs) + 1000;
     const lapsed = new Set(
-      await this.#deps.cover(listening.map((f) => f.account.account.id), new Date(until)),
+      await this.#deps.cover(listening.map((f) => accountOf(f).account.id), new Date(until)),
     );
     for (const f of listening) {
-      if (f.needsReconcile || lapsed.has(f.account.account.id)) {
+      if (f.needsReconcile || lapsed.has(accountOf(f).account.id)) {
         f.needsReconcile = false;
-        this.#enqueue(f, () => this.#reconcileAll(f));
+        f.stream.reconcileAll();
       }
     }
   }
@@ -220,15 +151,11 @@ export class Follower {
     let f = this.#followed.get(id);
     if (!f) {
       f = {
-        account,
+        stream: new AccountStream(account, this.#deps, this.stats, this.#opts.gapWaitMs),
         keyId,
         status: "new",
         terminations: 0,
         needsReconcile: false,
-        orders: new Map(),
-        seen: new Set(),
-        gaps: new Map(),
-        chain: Promise.resolve(),
       };
       this.#followed.set(id, f);
     } else if (f.keyId !== keyId) {
@@ -239,32 +166,7 @@ export class Follower {
       f.terminations = 0;
       f.needsReconcile = true;
     }
-    f.account = account;
-    for (const o of account.orders ?? []) {
-      const key = o.exchange_order_id ?? `client:${o.client_order_id}`;
-      const known = this.#order(f, o.exchange_order_id, o.client_order_id);
-      const state = known ?? {
-        filled: 0,
-        symbol: o.symbol,
-        client: o.client_order_id,
-        exchangeId: o.exchange_order_id,
-        open: true,
-      };
-      state.filled = Math.max(state.filled, num(o.filled));
-      state.exchangeId ??= o.exchange_order_id;
-      state.open = true;
-      if (!known) f.orders.set(key, state);
-      else if (o.exchange_order_id && !f.orders.has(o.exchange_order_id)) {
-        f.orders.set(o.exchange_order_id, state);
-      }
-      // Reports held for a fill that the database now has can go.
-      if (state.exchangeId) this.#drain(f, state.exchangeId);
-    }
-  }
-
-  #order(f: Followed, exchangeId: string | null, client: string | null): OrderState | undefined {
-    return (exchangeId ? f.orders.get(exchangeId) : undefined) ??
-      (client ? f.orders.get(`client:${client}`) : undefined);
+    f.stream.merge(account);
   }
 
   async #connection(env: string): Promise<Conn | undefined> {
@@ -313,8 +215,8 @@ export class Follower {
     f.status = "subscribing";
     try {
       const subId = await conn.session.subscribe(
-        f.account.credentials.api_key,
-        f.account.credentials.secret,
+        accountOf(f).credentials.api_key,
+        accountOf(f).credentials.secret,
         this.#deps.now(),
       );
       if (!conn.session.isOpen) {
@@ -345,7 +247,7 @@ export class Follower {
         f.status = "ended";
         this.stats.subscribe_refused++;
         this.#deps.log.warn("stream_subscribe_refused", {
-          account_id: f.account.account.id,
+          account_id: accountOf(f).account.id,
           code: e.code,
         });
         return;
@@ -353,7 +255,7 @@ export class Follower {
       f.status = "new";
       this.stats.errors++;
       this.#deps.log.warn("stream_subscribe_failed", {
-        account_id: f.account.account.id,
+        account_id: accountOf(f).account.id,
         error: String(e).slice(0, 200),
       });
     }
@@ -406,142 +308,12 @@ export class Follower {
       // then ends there.
       f.status = f.terminations > 1 ? "ended" : "new";
       f.needsReconcile = f.status === "new";
-      this.#deps.log.warn("stream_terminated", { account_id: f.account.account.id });
+      this.#deps.log.warn("stream_terminated", { account_id: accountOf(f).account.id });
       this.#wake?.();
       return;
     }
     if (event.e !== "executionReport") return; // balances: the database keeps none.
     this.stats.reports++;
-    this.#enqueue(f, () => this.#report(f, event));
-  }
-
-  #enqueue(f: Followed, step: () => Promise<void>) {
-    f.chain = f.chain.then(step).catch((e) => {
-      this.stats.errors++;
-      this.#deps.log.warn("stream_apply_failed", {
-        account_id: f.account.account.id,
-        error: String(e).slice(0, 200),
-      });
-    });
-  }
-
-  async #report(f: Followed, ev: StreamEvent) {
-    const execKey = `${ev.s}:${ev.I ?? `${ev.i}:${ev.x}:${ev.t}:${ev.z}`}`;
-    if (f.seen.has(execKey)) {
-      this.stats.duplicates++;
-      return;
-    }
-    const exchangeId = String(ev.i);
-    const client = (typeof ev.C === "string" && ev.C) || (typeof ev.c === "string" ? ev.c : null);
-    let state = this.#order(f, exchangeId, client);
-    if (state && !f.orders.has(exchangeId)) {
-      state.exchangeId = exchangeId;
-      f.orders.set(exchangeId, state);
-    }
-    const known = state?.filled ?? 0;
-    const z = num(ev.z);
-    const isTrade = ev.x === "TRADE";
-    const before = isTrade ? z - num(ev.l) : z;
-    if (before > known + EPS) {
-      this.#holdForGap(f, exchangeId, ev);
-      return;
-    }
-    f.seen.add(execKey);
-    if (z < known - EPS || (isTrade && z <= known + EPS)) {
-      // Older than what is recorded, or a fill recorded already (by REST or a duplicate).
-      this.stats.stale++;
-      return;
-    }
-    const result = await this.#deps.record(f.account, ev);
-    this.stats.applied++;
-    if (!state) {
-      state = { filled: 0, symbol: String(ev.s), client, exchangeId, open: true };
-      f.orders.set(exchangeId, state);
-    }
-    state.filled = Math.max(state.filled, z, result.filled ?? 0);
-    state.open = ev.X === "NEW" || ev.X === "PARTIALLY_FILLED";
-    this.#drain(f, exchangeId);
-  }
-
-  #holdForGap(f: Followed, exchangeId: string, ev: StreamEvent) {
-    let gap = f.gaps.get(exchangeId);
-    if (!gap) {
-      this.stats.gaps++;
-      const timer = setTimeout(() => {
-        this.#enqueue(f, () => this.#closeGap(f, exchangeId, String(ev.s)));
-      }, this.#opts.gapWaitMs);
-      gap = { events: [], timer };
-      f.gaps.set(exchangeId, gap);
-    }
-    gap.events.push(ev);
-  }
-
-  /** Re-queues the held reports that now follow what is recorded, in cumulative order. */
-  #drain(f: Followed, exchangeId: string) {
-    const gap = f.gaps.get(exchangeId);
-    if (!gap) return;
-    clearTimeout(gap.timer);
-    f.gaps.delete(exchangeId);
-    const held = gap.events.sort((a, b) => num(a.z) - num(b.z));
-    for (const ev of held) this.#enqueue(f, () => this.#report(f, ev));
-  }
-
-  /** The missing fill did not come: REST records the order with all its fills. */
-  async #closeGap(f: Followed, exchangeId: string, symbolId: string) {
-    const gap = f.gaps.get(exchangeId);
-    if (!gap) return;
-    const state = f.orders.get(exchangeId);
-    let result: { filled: number | null };
-    try {
-      result = await this.#deps.reconcile(f.account, {
-        exchange_order_id: exchangeId,
-        client_order_id: state?.client ?? null,
-        symbol: state?.symbol ?? symbolId,
-      });
-    } catch (e) {
-      // Try again later (a back-off, Binance unavailable); sync-orders remains behind it.
-      this.stats.errors++;
-      this.#deps.log.warn("stream_reconcile_failed", {
-        account_id: f.account.account.id,
-        error: String(e).slice(0, 200),
-      });
-      if (!this.#stopped) {
-        gap.timer = setTimeout(() => {
-          this.#enqueue(f, () => this.#closeGap(f, exchangeId, symbolId));
-        }, 5 * this.#opts.gapWaitMs);
-      }
-      return;
-    }
-    this.stats.reconciled_orders++;
-    const s = state ?? { filled: 0, symbol: symbolId, client: null, exchangeId, open: true };
-    s.filled = Math.max(s.filled, result.filled ?? 0);
-    f.orders.set(exchangeId, s);
-    // What REST did not cover yet waits again; the rest is now stale and skipped.
-    this.#drain(f, exchangeId);
-  }
-
-  /** Looks every open order of the account up once (events may have been lost). */
-  async #reconcileAll(f: Followed) {
-    const seen = new Set<OrderState>();
-    for (const state of f.orders.values()) {
-      if (!state.open || seen.has(state)) continue;
-      seen.add(state);
-      try {
-        const result = await this.#deps.reconcile(f.account, {
-          exchange_order_id: state.exchangeId,
-          client_order_id: state.client,
-          symbol: state.symbol,
-        });
-        this.stats.reconciled_orders++;
-        state.filled = Math.max(state.filled, result.filled ?? 0);
-        if (state.exchangeId) this.#drain(f, state.exchangeId);
-      } catch (e) {
-        this.stats.errors++;
-        this.#deps.log.warn("stream_reconcile_failed", {
-          account_id: f.account.account.id,
-          error: String(e).slice(0, 200),
-        });
-      }
-    }
+    f.stream.report(event);
   }
 }
