@@ -4,7 +4,8 @@
  * A throwaway stack (full catalogue, no timers); N accounts each rest K limit buys on
  * BTC/USDT at K price levels; one stream-fills run follows them all; the price then steps down
  * one level per second, so each step fills N orders at once (a burst, as when the market
- * sweeps a level). Latency is the database's insert time of each fill minus Binance's
+ * sweeps a level). Then one account's S resting ETH/USDT buys are filled one at a time, every
+ * 150 ms (single fills). Latency is the database's insert time of each fill minus Binance's
  * execution time of that trade (the simulator's clock, same machine), i.e. everything from
  * the exchange's event to the committed row.
  *
@@ -27,11 +28,13 @@ const { values } = parseArgs({
   options: {
     accounts: { type: "string", default: "20" },
     levels: { type: "string", default: "5" },
+    singles: { type: "string", default: "30" },
     json: { type: "string" },
   },
 });
 const N = Number(values.accounts);
 const K = Number(values.levels);
+const S = Number(values.singles);
 const START = 50000;
 const STEP = 100;
 
@@ -53,9 +56,21 @@ try {
     }
   }
 
+  const singles: string[] = [];
+  for (let k = 1; k <= S; k++) {
+    const res = await call(info, accounts[0].token, "create-order", {
+      symbol: "ETH/USDT",
+      side: "buy",
+      type: "limit",
+      amount: "0.01",
+      price: String(3000 - k),
+    });
+    singles.push(res.order.client_order_id);
+  }
+
   await sim(info, "/__sim/ws/stats", undefined, "DELETE");
   const seq0 = await simSeq(info);
-  const runSeconds = 20 + K * 2;
+  const runSeconds = 25 + K * 2 + Math.ceil(S * 0.2);
   const run = fetch(`${info.functions_url}/stream-fills`, {
     method: "POST",
     headers: {
@@ -83,15 +98,23 @@ try {
       await sim(info, "/__sim/prices", { symbol: "BTCUSDT", price: String(START - STEP * k) });
       await new Promise((r) => setTimeout(r, 1000));
     }
-    const deadline = Date.now() + 20_000;
-    let rows: { ms: number }[] = [];
-    for (;;) {
-      rows = await sql`select extract(epoch from (f.created_at - f.executed_at)) * 1000 as ms
-                       from public.fills f join public.orders o on o.id = f.order_id
-                       where o.client_order_id = any(${placed})`;
-      if (rows.length >= placed.length || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 200));
+    for (let k = 1; k <= S; k++) {
+      await sim(info, "/__sim/prices", { symbol: "ETHUSDT", price: String(3000 - k) });
+      await new Promise((r) => setTimeout(r, 150));
     }
+    const lags = async (ids: string[]) => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const rows = await sql`select extract(epoch from (f.created_at - f.executed_at)) * 1000
+                                 as ms
+                               from public.fills f join public.orders o on o.id = f.order_id
+                               where o.client_order_id = any(${ids})`;
+        if (rows.length >= ids.length || Date.now() > deadline) return rows;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    const rows = await lags(placed);
+    const singleRows = await lags(singles);
     const runStats = await run;
     const ws = await sim<{ weight: number; connections: number; requests: Record<string, number> }>(
       info,
@@ -102,9 +125,12 @@ try {
     const latency = stats(rows.map((r) => Number(r.ms)));
     const result = {
       accounts: N,
-      orders: placed.length,
+      burst_orders: placed.length,
       fills_recorded: rows.length,
       latency_ms: latency,
+      single_fills: singles.length,
+      single_fills_recorded: singleRows.length,
+      single_latency_ms: stats(singleRows.map((r) => Number(r.ms))),
       ws: {
         connections: ws.connections,
         weight: ws.weight,
@@ -118,6 +144,7 @@ try {
     console.log(JSON.stringify(result, null, 2));
     if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(result, null, 2) + "\n");
     await sim(info, "/__sim/prices", { symbol: "BTCUSDT", price: String(START) });
+    await sim(info, "/__sim/prices", { symbol: "ETHUSDT", price: "3000" });
   } finally {
     await sql.end();
   }
