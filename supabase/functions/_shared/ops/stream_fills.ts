@@ -152,10 +152,14 @@ export const streamFills = defineOperation({
       requestTimeoutMs: config.exchangeTimeoutMs,
     });
     const started = ctx.deps.now();
+    // The platform ends a worker at its wall-clock limit (which counts from the worker's
+    // start, and a worker may serve several runs): stop cleanly, applying what was received.
+    const stop = () => follower.stop();
+    globalThis.addEventListener("beforeunload", stop);
     const run = follower.run(started + runSeconds * 1000).then((stats) => {
       log.info("stream_run", { request_id: ctx.requestId, run_seconds: runSeconds, ...stats });
       return stats;
-    });
+    }).finally(() => globalThis.removeEventListener("beforeunload", stop));
     if (input.wait) return await run;
     inBackground(run.catch((e) => log.warn("stream_run_failed", { error: String(e) })));
     return { started: true, run_seconds: runSeconds };
