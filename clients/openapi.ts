@@ -26,6 +26,7 @@ const SUMMARIES: Record<string, string> = {
     "The user's recorded orders, newest first, filtered, paginated (no Binance request)",
   "fetch-positions":
     "The user's open (default) or closed positions; unrealized PnL at the last price on request",
+  "stream-fills": "Follow Binance's user data stream for a while (cron; service callers only)",
 };
 
 export function buildOpenApi(): Record<string, unknown> {

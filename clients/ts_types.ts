@@ -41,6 +41,7 @@ const RESPONSE_NAMES: Record<keyof typeof responses, string> = {
   "sync-orders": "SyncOrdersResult",
   "fetch-orders": "FetchOrdersResult",
   "fetch-positions": "FetchPositionsResult",
+  "stream-fills": "StreamFillsResult",
 };
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;

@@ -171,6 +171,20 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         }).then((r) => r.body?.cancel()).catch(() => {});
       }, every * 1000);
       cleanups.push(() => Promise.resolve(clearInterval(timer)));
+      // stream-fills on the same schedule as Supabase Cron starts it (docs/STREAMING.md),
+      // and once now so that the first minute is followed too.
+      const startStream = () =>
+        fetch(`${functionsUrl}/stream-fills`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${keys.serviceRole}`,
+            "content-type": "application/json",
+          },
+          body: "{}",
+        }).then((r) => r.body?.cancel()).catch(() => {});
+      startStream();
+      const streamTimer = setInterval(startStream, 60 * 1000);
+      cleanups.push(() => Promise.resolve(clearInterval(streamTimer)));
     }
 
     return {
@@ -214,6 +228,10 @@ const FUNCTION_SETTINGS = [
   "ALLOW_ANONYMOUS_USERS",
   "SYNC_CONCURRENCY",
   "SYNC_WEIGHT_PER_RUN",
+  "BINANCE_WS_API_URL",
+  "STREAM_RUN_SECONDS",
+  "STREAM_REFRESH_SECONDS",
+  "STREAM_MAX_ACCOUNTS",
 ];
 
 function passThrough(): Record<string, string> {

@@ -257,3 +257,14 @@ func (c *Client) SyncOrders(ctx context.Context) (*SyncResult, error) {
 	var out SyncResult
 	return &out, c.do(ctx, call{name: "sync-orders", method: http.MethodPost, in: map[string]any{}, out: &out})
 }
+
+// StreamFills starts a stream-fills run (service callers only; Supabase Cron starts one every
+// minute). With wait it answers at the run's end with its figures.
+func (c *Client) StreamFills(ctx context.Context, wait bool) (*StreamFillsResult, error) {
+	var out StreamFillsResult
+	in := map[string]any{}
+	if wait {
+		in["wait"] = true
+	}
+	return &out, c.do(ctx, call{name: "stream-fills", method: http.MethodPost, in: in, out: &out})
+}

@@ -160,9 +160,34 @@ type SyncedOrder struct {
 type SyncResult struct {
 	Checked     int           `json:"checked"`
 	Recorded    int           `json:"recorded"`
+	Unchanged   int           `json:"unchanged"` // open orders with nothing new on Binance
 	NotReceived int           `json:"not_received"`
 	Failed      int           `json:"failed"`
+	Deferred    int           `json:"deferred"` // left for the next run (its weight cap)
+	Accounts    int           `json:"accounts"`
+	Weight      int           `json:"weight"` // Binance request weight the run used
 	Orders      []SyncedOrder `json:"orders"`
+}
+
+// StreamFillsResult is stream-fills' answer: Started and RunSeconds when the run goes on in
+// the background (the default), the run's figures when asked to wait for its end.
+type StreamFillsResult struct {
+	Started          bool `json:"started"`
+	RunSeconds       int  `json:"run_seconds"`
+	Accounts         int  `json:"accounts"`
+	Subscribed       int  `json:"subscribed"`
+	SubscribeRefused int  `json:"subscribe_refused"`
+	Terminated       int  `json:"terminated"`
+	Connections      int  `json:"connections"`
+	Reconnects       int  `json:"reconnects"`
+	Events           int  `json:"events"`
+	Reports          int  `json:"reports"`
+	Applied          int  `json:"applied"`
+	Duplicates       int  `json:"duplicates"`
+	Stale            int  `json:"stale"`
+	Gaps             int  `json:"gaps"`
+	ReconciledOrders int  `json:"reconciled_orders"`
+	Errors           int  `json:"errors"`
 }
 
 // HistoryOrder is a stored order as fetch-orders lists it.

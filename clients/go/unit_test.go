@@ -206,6 +206,7 @@ func TestTypesCoverEveryFieldTheFunctionsReturn(t *testing.T) {
 		"fetch-orders":    reflect.TypeOf(OrdersResult{}),
 		"fetch-positions": reflect.TypeOf(PositionsResult{}),
 		"sync-orders":     reflect.TypeOf(SyncResult{}),
+		"stream-fills":    reflect.TypeOf(StreamFillsResult{}),
 		"exchange-keys": reflect.TypeOf(struct {
 			Accounts []Account `json:"accounts"`
 			Account  Account   `json:"account"`

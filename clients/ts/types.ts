@@ -574,6 +574,27 @@ export type FetchPositionsResult = {
   next_cursor: string | null;
 };
 
+/** Answer of stream-fills. */
+export type StreamFillsResult = {
+  started: true;
+  run_seconds: number;
+} | {
+  accounts: number;
+  subscribed: number;
+  subscribe_refused: number;
+  terminated: number;
+  connections: number;
+  reconnects: number;
+  events: number;
+  reports: number;
+  applied: number;
+  duplicates: number;
+  stale: number;
+  gaps: number;
+  reconciled_orders: number;
+  errors: number;
+};
+
 /** An order as the functions return it. */
 export type OrderView = NonNullable<CreateOrderResult["order"]>;
 /** A position as the functions return it. */

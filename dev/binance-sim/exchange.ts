@@ -137,6 +137,16 @@ export const isFinal = (o: Order) =>
  * Order and trade ids start from a time base, so a restarted simulator never hands out an
  * id it gave before (Binance's ids only grow). 16 ids per ms of the run's age is the headroom.
  */
+/**
+ * What changed on an account, for listeners such as the WebSocket API's user data stream
+ * (ws_api.ts): an order placed (with the fills it took as taker), a resting order filled
+ * (partly or fully) by a price move, an order canceled.
+ */
+export type ExchangeEvent =
+  | { kind: "placed"; account: Account; order: Order }
+  | { kind: "filled"; account: Account; order: Order; fill: Fill }
+  | { kind: "canceled"; account: Account; order: Order };
+
 const ID_EPOCH = Date.UTC(2024, 0, 1);
 const timeBasedId = () => (Date.now() - ID_EPOCH) * 16;
 
@@ -149,6 +159,18 @@ export class Exchange {
   #nextUid = 1;
   /** Called with the account when one of its orders fills for the first time. */
   onFirstFill?: (account: Account) => void;
+  readonly #listeners = new Set<(e: ExchangeEvent) => void>();
+
+  /** Calls `listener` after every order change; returns the function that removes it. */
+  onEvent(listener: (e: ExchangeEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Tells the listeners of a change (matching.ts calls it for maker fills). */
+  emit(e: ExchangeEvent) {
+    for (const listener of this.#listeners) listener(e);
+  }
 
   constructor(readonly catalogue: "full" | "small", readonly seed: number) {
     this.reset();
@@ -342,7 +364,9 @@ export class Exchange {
 
   /** Places an order after the caller validated parameters and filters (matching.ts). */
   place(account: Account, req: PlaceRequest): Order {
-    return placeOrder(this, account, req);
+    const order = placeOrder(this, account, req);
+    this.emit({ kind: "placed", account, order });
+    return order;
   }
 
   cancel(account: Account, order: Order): Order {
@@ -350,6 +374,7 @@ export class Exchange {
     this.unlock(account, order);
     order.status = "CANCELED";
     order.updateTime = Date.now();
+    this.emit({ kind: "canceled", account, order });
     return order;
   }
 

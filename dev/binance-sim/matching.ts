@@ -297,6 +297,7 @@ function makerFill(ex: Exchange, account: Account, order: Order, m: Market, qty:
     ex.unlock(account, order);
     order.status = "FILLED";
   } else order.status = "PARTIALLY_FILLED";
+  ex.emit({ kind: "filled", account, order, fill: order.fills[order.fills.length - 1] });
 }
 
 /**

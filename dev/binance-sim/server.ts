@@ -15,6 +15,7 @@ import { accountRoutes } from "./routes_account.ts";
 import { marketRoutes } from "./routes_market.ts";
 import { tradeRoutes } from "./routes_trade.ts";
 import { MAX_LOG, type SimState } from "./state.ts";
+import { closeWsApi, handleWsApi, isWsApiPath } from "./ws_api.ts";
 
 export interface SimulatorOptions {
   hostname?: string;
@@ -55,6 +56,8 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
     onListen: () => {},
   }, async (req, info) => {
     const url = new URL(req.url);
+    // Binance's WebSocket API (user data stream) and its control API: ws_api.ts.
+    if (isWsApiPath(url.pathname)) return await handleWsApi(exchange, req);
     if (url.pathname.startsWith("/__sim/")) return await control(state, req, url);
     const { res, entry } = await handleBinance(state, routes, req, info.remoteAddr.hostname);
     state.log.push({ seq: ++state.seq, time: Date.now(), ...entry });
@@ -86,6 +89,7 @@ export function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> 
     async close() {
       if (walk !== undefined) clearInterval(walk);
       state.aborts.abort();
+      closeWsApi(exchange);
       await server.shutdown();
     },
   });

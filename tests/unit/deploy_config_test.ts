@@ -9,7 +9,7 @@ Deno.test("every function has a config.toml block with verify_jwt off and the sh
     .filter((e) => e.isDirectory && !e.name.startsWith("_"))
     .map((e) => e.name)
     .sort();
-  assert.equal(functions.length, 12);
+  assert.equal(functions.length, 13);
   for (const name of functions) {
     const block = config.split(`[functions.${name}]`)[1]?.split("\n[")[0] ?? "";
     assert.match(block, /verify_jwt = false/, name);

@@ -50,6 +50,18 @@ export interface Config {
   syncConcurrency: number;
   /** Binance request weight one sync-orders run may use; the rest waits for the next run. */
   syncWeightPerRun: number;
+  /**
+   * Binance's WebSocket API URL replacing the default one (production
+   * `wss://ws-api.binance.com:443/ws-api/v3`, the testnet's, or `BINANCE_API_URL`'s
+   * `/ws-api/v3` when that is set).
+   */
+  binanceWsApiUrl?: string;
+  /** How long one stream-fills run follows the user data stream (a little over the cron minute). */
+  streamRunSeconds: number;
+  /** How often a stream-fills run looks for newly active accounts and renews its lease. */
+  streamRefreshSeconds: number;
+  /** Accounts one stream-fills run follows at most (Binance: 1,000 subscriptions per connection). */
+  streamMaxAccounts: number;
 }
 
 type Env = { get(name: string): string | undefined };
@@ -112,5 +124,9 @@ export function loadConfig(env: Env = Deno.env): Config {
     allowAnonymousUsers: env.get("ALLOW_ANONYMOUS_USERS") === "true",
     syncConcurrency: num(env, "SYNC_CONCURRENCY", 8),
     syncWeightPerRun: num(env, "SYNC_WEIGHT_PER_RUN", 2400),
+    binanceWsApiUrl: env.get("BINANCE_WS_API_URL") || undefined,
+    streamRunSeconds: num(env, "STREAM_RUN_SECONDS", 75),
+    streamRefreshSeconds: num(env, "STREAM_REFRESH_SECONDS", 2),
+    streamMaxAccounts: num(env, "STREAM_MAX_ACCOUNTS", 1000),
   };
 }

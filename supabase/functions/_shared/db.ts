@@ -91,6 +91,17 @@ export interface SyncBatch extends AccountContext {
   orders: OrderRow[];
 }
 
+/** An account stream-fills follows, with its unsettled orders (trading.accounts_to_stream). */
+export interface StreamAccount extends AccountContext {
+  orders: {
+    client_order_id: string;
+    exchange_order_id: string | null;
+    symbol: string;
+    status: string;
+    filled: string | number | null;
+  }[];
+}
+
 export interface Db {
   saveExchangeAccount(args: {
     userId: string;
@@ -146,6 +157,9 @@ export interface Db {
     environment: string,
     weight: number,
   ): Promise<{ backoff_until: string | null }>;
+  accountsToStream(userId: string | null, limit: number): Promise<StreamAccount[]>;
+  /** Renews the stream lease of these accounts; returns the ids whose lease had lapsed. */
+  streamCover(accountIds: string[], until: Date): Promise<string[]>;
   close(): Promise<void>;
   /** A user's stored orders, newest first (fetch-orders); one row more than the limit. */
   listOrders(q: ListOrdersQuery): Promise<Record<string, unknown>[]>;
@@ -394,6 +408,16 @@ export function createDb(opts: DbOptions): Db {
         ["uuid", "text", "int"],
         [userId, environment, weight],
       )) ?? { backoff_until: null },
+    accountsToStream: async (userId, limit) =>
+      (await call<StreamAccount[] | null>("accounts_to_stream", ["uuid", "int"], [
+        userId,
+        limit,
+      ])) ?? [],
+    streamCover: async (accountIds, until) =>
+      (await call<string[] | null>("stream_cover", ["uuid[]", "timestamptz"], [
+        accountIds,
+        until.toISOString(),
+      ])) ?? [],
     close: () => sql.end({ timeout: 5 }),
     listOrders: async (q) =>
       (await call<Record<string, unknown>[] | null>(

@@ -156,6 +156,26 @@ export const responses = {
   }),
   "fetch-orders": z.lazy(() => fetchOrdersResult),
   "fetch-positions": z.lazy(() => fetchPositionsResult),
+  // Started in the background (default), or the run's figures with `wait: true`.
+  "stream-fills": z.union([
+    z.object({ started: z.literal(true), run_seconds: z.number() }),
+    z.object({
+      accounts: z.number(),
+      subscribed: z.number(),
+      subscribe_refused: z.number(),
+      terminated: z.number(),
+      connections: z.number(),
+      reconnects: z.number(),
+      events: z.number(),
+      reports: z.number(),
+      applied: z.number(),
+      duplicates: z.number(),
+      stale: z.number(),
+      gaps: z.number(),
+      reconciled_orders: z.number(),
+      errors: z.number(),
+    }),
+  ]),
 } as const;
 
 export type FunctionName = keyof typeof responses;

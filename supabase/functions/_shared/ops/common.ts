@@ -119,6 +119,19 @@ export function assertNoBackoff(
   }
 }
 
+/** An IP-level limit: every isolate stops calling Binance for `seconds` (Postgres and here). */
+export async function backOffEnvironment(
+  ctx: OperationContext,
+  environment: string,
+  seconds: number,
+  reason: string,
+): Promise<void> {
+  const until = ctx.deps.now() + seconds * 1000;
+  const key = `env:${environment}`;
+  localBackoff.set(key, Math.max(until, localBackoff.get(key) ?? 0));
+  await dbCall(ctx, () => ctx.deps.db.setBackoff(environment, new Date(until), reason));
+}
+
 /**
  * What a classified failure does beyond the request: IP limits back off the environment (every
  * isolate, through Postgres), order-rate limits back off that account only, and a refused key
@@ -138,11 +151,8 @@ export async function applyFailure(
     });
   const code = failure.error.details?.exchange_code;
   if (failure.class === "ip_limit") {
-    const until = now + (failure.retryAfter ?? 30) * 1000;
-    const key = `env:${target.environment}`;
-    localBackoff.set(key, Math.max(until, localBackoff.get(key) ?? 0));
     const reason = `${failure.answer.status ?? "?"} ${code ?? ""} from Binance`.trim();
-    await dbCall(ctx, () => ctx.deps.db.setBackoff(target.environment, new Date(until), reason))
+    await backOffEnvironment(ctx, target.environment, failure.retryAfter ?? 30, reason)
       .catch(log);
   } else if (failure.class === "account_limit" && target.accountId !== undefined) {
     const until = now + (failure.retryAfter ?? 30) * 1000;

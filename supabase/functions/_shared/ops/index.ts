@@ -13,6 +13,7 @@ import { exchangeKeys } from "./exchange_keys.ts";
 import { syncOrders } from "./sync_orders.ts";
 import { fetchOrders } from "./fetch_orders.ts";
 import { fetchPositions } from "./fetch_positions.ts";
+import { streamFills } from "./stream_fills.ts";
 
 export const operations: Record<string, Operation> = Object.fromEntries(
   [
@@ -28,5 +29,6 @@ export const operations: Record<string, Operation> = Object.fromEntries(
     syncOrders,
     fetchOrders,
     fetchPositions,
+    streamFills,
   ].map((op) => [op.name, op as Operation]),
 );
