@@ -123,7 +123,7 @@ export function loadConfig(env: Env = Deno.env): Config {
     bodyDeadlineMs: num(env, "BODY_DEADLINE_MS", 10_000),
     allowAnonymousUsers: env.get("ALLOW_ANONYMOUS_USERS") === "true",
     syncConcurrency: num(env, "SYNC_CONCURRENCY", 8),
-    syncWeightPerRun: num(env, "SYNC_WEIGHT_PER_RUN", 2400),
+    syncWeightPerRun: num(env, "SYNC_WEIGHT_PER_RUN", 3000),
     binanceWsApiUrl: env.get("BINANCE_WS_API_URL") || undefined,
     streamRunSeconds: num(env, "STREAM_RUN_SECONDS", 75),
     streamRefreshSeconds: num(env, "STREAM_REFRESH_SECONDS", 2),
