@@ -60,6 +60,7 @@ select ok(
     'trading.end_order_lease(uuid,text)',
     'trading.reserve_weight(uuid,text,integer)',
     'trading.backoff_state(text)',
+    'trading.mark_synced(uuid[])',
     'trading.orders_to_sync(uuid,integer,integer)',
     'trading.get_markets(text,integer)',
     'trading.put_markets(text,jsonb)',

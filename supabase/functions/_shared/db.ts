@@ -138,6 +138,8 @@ export interface Db {
     weight?: Weight,
   ): Promise<AccountContext & { order: OrderRow | null }>;
   ordersToSync(userId: string | null, minAgeSeconds: number, limit: number): Promise<SyncBatch[]>;
+  /** Records that sync-orders compared these orders (row ids) with Binance now. */
+  markSynced(orderIds: string[]): Promise<void>;
   getMarkets(source: string, maxAgeSeconds: number): Promise<unknown[] | null>;
   putMarkets(source: string, markets: unknown[]): Promise<void>;
   setBackoff(environment: string, until: Date, reason: string): Promise<void>;
@@ -390,6 +392,7 @@ export function createDb(opts: DbOptions): Db {
         until.toISOString(),
         reason,
       ]),
+    markSynced: (orderIds) => call("mark_synced", ["uuid[]"], [orderIds]),
     setAccountBackoff: (accountId, until) =>
       call("set_account_backoff", ["uuid", "timestamptz"], [accountId, until.toISOString()]),
     markKeyFailed: (accountId, reason) =>

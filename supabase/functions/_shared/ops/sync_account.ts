@@ -37,6 +37,8 @@ const TRADES_WINDOW_MS = 23 * 3600_000;
 const TRADES_PAGE = 1000;
 
 export interface Outcome {
+  /** The order's row id (not returned to callers). */
+  row_id: string;
   client_order_id: string;
   status: string;
   result: "recorded" | "unchanged" | "not_received" | "failed" | "deferred";
@@ -59,6 +61,7 @@ class OverBudget extends Error {}
 
 function outcomeOf(row: OrderRow, result: Outcome["result"], status?: string, error?: string) {
   return {
+    row_id: row.id,
     client_order_id: row.client_order_id,
     status: status ?? row.status,
     result,

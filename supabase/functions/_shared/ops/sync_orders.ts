@@ -43,7 +43,7 @@ export const syncOrders = defineOperation({
     const minAge = Math.max(input.min_age_seconds ?? config.syncMinAgeSeconds, 0);
     const batches: SyncBatch[] = await dbCall(
       ctx,
-      () => ctx.deps.db.ordersToSync(ctx.userId, minAge, input.limit ?? 200),
+      () => ctx.deps.db.ordersToSync(ctx.userId, minAge, input.limit ?? 1000),
     );
     const budget = new WeightBudget(config.syncWeightPerRun);
     const perAccount = await mapLimited(
@@ -52,6 +52,12 @@ export const syncOrders = defineOperation({
       (batch) => syncAccount(ctx, batch, budget),
     );
     const outcomes: Outcome[] = perAccount.flat();
+    // Checked orders go to the back of the line; deferred and failed ones keep their turn.
+    const checked = outcomes.filter((o) => o.result !== "deferred" && o.result !== "failed");
+    if (checked.length > 0) {
+      await dbCall(ctx, () => ctx.deps.db.markSynced(checked.map((o) => o.row_id)))
+        .catch((e) => ctx.deps.log.warn("sync_mark_failed", { error: String(e).slice(0, 200) }));
+    }
     const count = (r: Outcome["result"]) => outcomes.filter((o) => o.result === r).length;
     // A 200 with failures inside must not log as "ok".
     if (count("failed") > 0) ctx.outcome = "partial_failure";
@@ -64,7 +70,7 @@ export const syncOrders = defineOperation({
       deferred: count("deferred"),
       accounts: batches.length,
       weight: budget.used,
-      orders: outcomes,
+      orders: outcomes.map(({ row_id: _, ...o }) => o),
     };
   },
 });
