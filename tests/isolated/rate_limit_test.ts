@@ -3,7 +3,7 @@
  * environment), so this file runs alone, after the parallel suite (dev/run_tests.ts).
  */
 import assert from "node:assert/strict";
-import { needsStack, newTrader, sim, withSql } from "../helpers/stack.ts";
+import { lastSimSeq, needsStack, newTrader, sim, simRequests, withSql } from "../helpers/stack.ts";
 
 const order = { symbol: "BTC/USDT", side: "buy", type: "market", amount: "0.001" } as const;
 
@@ -44,5 +44,34 @@ Deno.test({
     assert.equal(banned.status, 429);
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal((await t.call("fetch-balance", {})).status, 200);
+  },
+});
+
+Deno.test({
+  name: "the shared back-off holds every path that calls Binance: ticker and key checks too",
+  ...needsStack,
+  async fn() {
+    const t = await newTrader();
+    const fresh = await newTrader({ saveKeys: false });
+    // Another isolate recorded an IP-level back-off (rest-api.md "LIMITS": 418/429 -1003).
+    await withSql((sql) =>
+      sql`select trading.set_backoff('live', now() + interval '3 seconds', 'test')`
+    );
+    const since = await lastSimSeq();
+    const ticker = await t.call("fetch-ticker", undefined, { query: { symbol: "BTC/USDT" } });
+    assert.equal(ticker.status, 429, JSON.stringify(ticker.body));
+    const keys = await fresh.call("exchange-keys", { api_key: fresh.apiKey, secret: fresh.secret });
+    assert.equal(keys.status, 429, JSON.stringify(keys.body));
+    assert.equal((await simRequests(fresh.apiKey, since)).length, 0, "Binance was not asked");
+    assert.equal(
+      (await sim<{ path: string }[]>(`/__sim/requests?since=${since}`))
+        .filter((r) => r.path === "/api/v3/ticker/24hr").length,
+      0,
+    );
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.equal(
+      (await t.call("fetch-ticker", undefined, { query: { symbol: "BTC/USDT" } })).status,
+      200,
+    );
   },
 });
