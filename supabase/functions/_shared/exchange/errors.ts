@@ -6,7 +6,7 @@
  * OrderNotFound is an InvalidOrder, so the specific classes are tested first.
  * Messages are our own: ccxt's can carry request URLs with signatures.
  */
-import ccxt from "ccxt";
+import { ccxt } from "./ccxt.ts";
 import { AppError } from "../errors.ts";
 
 /** Whether the exchange may have executed the request although we got no answer. */

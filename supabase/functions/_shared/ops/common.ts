@@ -2,7 +2,7 @@
  * Pieces every operation shares: timing of database and exchange calls, the read retry
  * policy of DESIGN.md, the Binance back-off, and the views returned to callers.
  */
-import ccxt from "ccxt";
+import { ccxt } from "../exchange/ccxt.ts";
 import { AppError } from "../errors.ts";
 import type { AccountContext, OrderRow, PositionRow } from "../db.ts";
 import type { Binance, BinanceEnvironment } from "../exchange/binance.ts";

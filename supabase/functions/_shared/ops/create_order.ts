@@ -6,7 +6,7 @@
  * ambiguous failure the order is looked up by its client order id, and a retry with the same
  * idempotency key places it only when Binance does not have it (DESIGN.md).
  */
-import ccxt from "ccxt";
+import { ccxt } from "../exchange/ccxt.ts";
 import { AppError, isErrorCode } from "../errors.ts";
 import type { BeginOrderResult } from "../db.ts";
 import type { Binance, BinanceEnvironment } from "../exchange/binance.ts";
