@@ -10,6 +10,8 @@ import {
   type Account,
   call,
   type ChildStack,
+  cpuPerOrder,
+  cpuSnapshot,
   createAccounts,
   sim,
   simRequestsSince,
@@ -18,6 +20,7 @@ import {
   type Stats,
   stats,
   timeN,
+  timeSamples,
 } from "./lib.ts";
 import { freePort } from "../dev/ports.ts";
 import { measureOriginal } from "./original.ts";
@@ -30,11 +33,14 @@ const { values } = parseArgs({
 const quick = values.quick === true;
 const N = quick ? 30 : 200;
 const THROUGHPUT_SECONDS = quick ? 2 : 5;
-const THROUGHPUT_MAX = quick ? 400 : 3000;
+const THROUGHPUT_MAX = quick ? 800 : 5000;
 const MEMORY_ACCOUNTS = quick ? [1, 20, 50] : [1, 100, 1000];
 const root = new URL("..", import.meta.url).pathname;
 const report: Record<string, unknown> = { date: new Date().toISOString(), quick };
 const order = { symbol: "BTC/USDT", side: "buy", type: "market", amount: "0.0001" };
+/** Raw create-order latencies (ms) of the last floor and warm runs, for the charts. */
+const lastSamples: Record<string, number[]> = {};
+const round3 = (xs: number[]) => xs.map((x) => Math.round(x * 1000) / 1000);
 
 function log(line: string) {
   console.log(line);
@@ -65,8 +71,12 @@ async function floors(stack: ChildStack, a: Account) {
   await ex.loadMarkets();
   await ex.createOrder("BTC/USDT", "market", "buy", 0.0001);
   const placed = await ex.createOrder("BTC/USDT", "market", "buy", 0.0001);
+  lastSamples.floor = await timeSamples(
+    N,
+    () => ex.createOrder("BTC/USDT", "market", "buy", 0.0001),
+  );
   const out: Record<string, Stats> = {
-    "create-order": await timeN(N, () => ex.createOrder("BTC/USDT", "market", "buy", 0.0001)),
+    "create-order": stats(lastSamples.floor),
     "fetch-order": await timeN(N, () => ex.fetchOrder(placed.id as string, "BTC/USDT")),
     "fetch-balance": await timeN(N, () => ex.fetchBalance()),
     "fetch-ticker": await timeN(N, () => ex.fetchTicker("BTC/USDT")),
@@ -83,8 +93,9 @@ async function warm(stack: ChildStack, a: Account) {
   const { info } = stack;
   await call(info, a.token, "create-order", order);
   const placed = await call(info, a.token, "create-order", order);
+  lastSamples.product = await timeSamples(N, () => call(info, a.token, "create-order", order));
   const out: Record<string, Stats> = {
-    "create-order": await timeN(N, () => call(info, a.token, "create-order", order)),
+    "create-order": stats(lastSamples.product),
     "fetch-order": await timeN(
       N,
       () => call(info, a.token, "fetch-order", { symbol: "BTC/USDT", id: placed.order.id }),
@@ -275,6 +286,7 @@ async function throughput(stack: ChildStack, accounts: Account[], url?: string) 
     let errors = 0;
     let sent = 0;
     const t0 = performance.now();
+    const cpu0 = await cpuSnapshot();
     await Promise.all(
       accounts.slice(0, users).map(async (a) => {
         while (performance.now() < deadline && sent < THROUGHPUT_MAX) {
@@ -290,12 +302,14 @@ async function throughput(stack: ChildStack, accounts: Account[], url?: string) 
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuPerOrder(cpu0, await cpuSnapshot(), samples.length);
     out.push({
       users,
       orders: samples.length,
       errors,
       orders_per_second: Math.round(samples.length / seconds),
       ...stats(samples),
+      ...cpu,
     });
   }
   return out;
@@ -329,6 +343,7 @@ for (const latency of [0, 20]) {
     log(`floor: ${JSON.stringify(section.floor)}`);
     section.warm = await warm(stack, accounts[1]);
     log(`warm: ${JSON.stringify(section.warm)}`);
+    section.samples = { floor: round3(lastSamples.floor), product: round3(lastSamples.product) };
     section.original = await measureOriginal(
       stack.info,
       accounts.slice(2, 2 + (latency ? 4 : 32)),
@@ -360,6 +375,8 @@ for (const latency of [0, 20]) {
 report.duration_s = Math.round((performance.now() - started) / 1000);
 
 const { renderReport } = await import("./report.ts");
+const { writeCharts } = await import("./charts.ts");
+report.charts = await writeCharts(report, `${root}bench/`);
 await Deno.writeTextFile(`${root}bench/report.json`, JSON.stringify(report, null, 2) + "\n");
 await Deno.writeTextFile(`${root}bench/REPORT.md`, renderReport(report));
 log(`\nwrote bench/REPORT.md and bench/report.json in ${report.duration_s} s`);

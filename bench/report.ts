@@ -29,13 +29,82 @@ const MEM_LABELS = (m: R) =>
 
 function throughputTable(list: R[]): string {
   const rows = [
-    "| concurrent users | orders | orders/s | median / p95 / p99 (ms) |",
-    "|---|---|---|---|",
+    "| concurrent traders | orders | orders/s | median / p95 / p99 (ms) | CPU ms per order (all our processes) | by process (ms per order) | cores busy: ours / whole machine |",
+    "|---|---|---|---|---|---|---|",
   ];
   for (const t of list) {
+    const by = t.by_process
+      ? Object.entries(t.by_process as Record<string, number>).filter(([, v]) => v >= 0.01)
+        .map(([k, v]) => `${k} ${v}`).join(", ")
+      : "–";
     rows.push(
-      `| ${t.users} | ${t.orders} | ${t.orders_per_second} | ${t.median} / ${t.p95} / ${t.p99} |`,
+      `| ${t.users} | ${t.orders} | ${t.orders_per_second} | ${t.median} / ${t.p95} / ${t.p99} | ${
+        ms(t.cpu_ms_per_order)
+      } | ${by} | ${ms(t.our_cores_busy)} / ${ms(t.machine_cores_busy)} |`,
     );
+  }
+  return rows.join("\n");
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const yes = (ok: boolean) => (ok ? "met" : "**not met**");
+
+/** The goals of issue 13, each against this run's figures. */
+function goalsTable(r: R): string {
+  const z = r.latency_0ms;
+  const co = z.warm["create-order"], cf = z.floor["create-order"];
+  const readOps = ["fetch-order", "fetch-balance", "fetch-ticker"];
+  const readOver = readOps.map((op) => r2(z.warm[op].median - z.floor[op].median));
+  const t = (users: number) => z.throughput.find((x: R) => x.users === users);
+  const o32 = z.original.throughput.find((x: R) => x.users === 32);
+  const t32 = t(32), t128 = t(128);
+  const cold = z.cold_markets_cached;
+  const mem = z.memory;
+  const memLast = Object.entries(mem).filter(([k]) => k.startsWith("after_")).pop();
+  const rows = [
+    "| goal | measured in this run | |",
+    "|---|---|---|",
+    `| create-order overhead over raw ccxt, p50 ≤ 2 ms | ${
+      r2(co.median - cf.median)
+    } ms (${co.median} against ${cf.median}) | ${yes(co.median - cf.median <= 2)} |`,
+    `| create-order overhead, p99 ≤ 10 ms | ${
+      r2(co.p99 - cf.p99)
+    } ms (${co.p99} against ${cf.p99}) | ${yes(co.p99 - cf.p99 <= 10)} |`,
+    `| reads overhead p50 ≤ 1.5 ms (${readOps.join(", ")}) | ${readOver.join(" / ")} ms | ${
+      yes(Math.max(...readOver) <= 1.5)
+    } |`,
+    `| ≥ 400 orders/s with 32 traders | ${t32?.orders_per_second} orders/s | ${
+      yes(t32?.orders_per_second >= 400)
+    } |`,
+    `| 128 traders: at least the 32-trader rate, p50 ≤ 300 ms | ${t128?.orders_per_second} orders/s, p50 ${t128?.median} ms | ${
+      yes(t128?.orders_per_second >= t32?.orders_per_second * 0.95 && t128?.median <= 300)
+    } |`,
+    `| ≥ 5× the original design at 32 traders | ${
+      o32 ? r2(t32.orders_per_second / o32.orders_per_second) : "–"
+    }× (${t32?.orders_per_second} against ${o32?.orders_per_second} orders/s) | ${
+      yes(o32 && t32.orders_per_second >= 5 * o32.orders_per_second)
+    } |`,
+    `| CPU per order, all processes, 32 traders | ${t32?.cpu_ms_per_order} ms: this machine's ceiling is ~${
+      t32?.cpu_ms_per_order ? Math.round((r.machine.cores * 1000) / t32.cpu_ms_per_order) : "–"
+    } orders/s on ${r.machine.cores} cores | |`,
+    `| cold start to first order ≤ 300 ms (markets from Postgres) | ${cold.total_ms} ms | ${
+      yes(cold.total_ms <= 300)
+    } |`,
+    `| memory idle ≤ 80 MB RSS | ${mem.idle_mib} MiB | ${yes(mem.idle_mib <= 80)} |`,
+    `| memory after ${memLast?.[0].split("_")[1]} accounts ≤ 160 MB RSS, no failed request | ${
+      memLast?.[1]
+    } MiB, ${mem.failed_requests} failed | ${
+      yes(Number(memLast?.[1]) <= 160 && mem.failed_requests === 0)
+    } |`,
+  ];
+  if (r.deploy) {
+    for (const d of r.deploy.functions ?? []) {
+      rows.push(
+        `| deploy bundle ≤ 5 MB (brotli), ${d.name} | ${d.brotli_mb} MB | ${
+          yes(d.brotli_mb <= 5)
+        } |`,
+      );
+    }
   }
   return rows.join("\n");
 }
@@ -52,6 +121,14 @@ Machine: ${m.cores} cores (${m.cpu}), ${m.memory_gib} GiB; Deno ${m.deno}, ccxt 
 ${m.postgres}, Node ${m.node}. Everything on loopback: the local stack (Postgres, the Binance
 simulator with its full ${">"}1,000-symbol catalogue, the gateway) in one process, the bench
 client in another; other work may share the 2 cores, so compare figures within one run.
+
+## Goals (issue 13) against this run
+${goalsTable(r)}
+
+## Pictures
+![create-order latency distributions](latency.png)
+
+![throughput against concurrent traders](throughput.png)
 
 ## Warm latency: the floor, the function, the overhead
 The floor is raw ccxt (the product's factory, warm instance) calling the simulator; the function
@@ -124,5 +201,30 @@ returned. ccxt instances are kept in an LRU of \`EXCHANGE_CACHE_SIZE\` (64).
 
 ## Throughput: create-order with distinct accounts
 ${throughputTable(z.throughput)}
+
+CPU is user + system time from /proc of every process of the run (the bench client, the
+stack's Deno process with gateway, functions and simulator, Postgres), divided by the orders
+answered; "whole machine" counts the other work sharing the cores as well.
+${r.deploy ? deploySection(r.deploy) : ""}`;
+}
+
+function deploySection(d: R): string {
+  const rows = [
+    "| function | npm packages | files | raw (MB) | brotli (MB) | largest packages (raw MB) |",
+    "|---|---|---|---|---|---|",
+  ];
+  for (const f of d.functions) {
+    rows.push(
+      `| ${f.name} | ${f.packages.length} | ${f.files} | ${f.raw_mb} | ${f.brotli_mb} | ${
+        f.largest.map((p: R) => `${p.name} ${p.raw_mb}`).join(", ")
+      } |`,
+    );
+  }
+  return `
+## Deploy size: each function's bundle as Supabase's bundler would build it
+Its own modules plus every npm package folder of its resolution, whole, compressed with brotli
+(\`deno task bundle-size\`).
+
+${rows.join("\n")}
 `;
 }
