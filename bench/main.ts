@@ -372,6 +372,10 @@ for (const latency of [0, 20]) {
     await stack.stop();
   }
 }
+const { measureBundles } = await import("./bundle_size.ts");
+const deploy = await measureBundles();
+report.deploy = deploy;
+log(`deploy: ${JSON.stringify(deploy.functions.map((f) => [f.name, f.brotli_mb]))}`);
 report.duration_s = Math.round((performance.now() - started) / 1000);
 
 const { renderReport } = await import("./report.ts");
