@@ -41,6 +41,8 @@ const order = { symbol: "BTC/USDT", side: "buy", type: "market", amount: "0.0001
 /** Raw create-order latencies (ms) of the last floor and warm runs, for the charts. */
 const lastSamples: Record<string, number[]> = {};
 const round3 = (xs: number[]) => xs.map((x) => Math.round(x * 1000) / 1000);
+/** Postgres execution time per call of each trading function during the warm create-orders. */
+let pgFunctions: unknown[] = [];
 
 function log(line: string) {
   console.log(line);
@@ -93,7 +95,24 @@ async function warm(stack: ChildStack, a: Account) {
   const { info } = stack;
   await call(info, a.token, "create-order", order);
   const placed = await call(info, a.token, "create-order", order);
+  const sql = postgres(info.db_url, { max: 1, prepare: false, onnotice: () => {} });
+  await sql`alter system set track_functions = 'all'`;
+  await sql`select pg_reload_conf()`;
+  await call(info, a.token, "create-order", order);
+  await sql`select pg_stat_reset()`;
   lastSamples.product = await timeSamples(N, () => call(info, a.token, "create-order", order));
+  // Backends flush their function statistics about once a second: averages per call are
+  // complete enough after a short wait.
+  await new Promise((r) => setTimeout(r, 1500));
+  pgFunctions = [
+    ...await sql`select funcname as name, calls::int,
+      round((total_time / greatest(calls, 1))::numeric, 3)::float as total_ms,
+      round((self_time / greatest(calls, 1))::numeric, 3)::float as self_ms
+    from pg_stat_user_functions where schemaname = 'trading' order by total_time desc`,
+  ];
+  await sql`alter system reset track_functions`;
+  await sql`select pg_reload_conf()`;
+  await sql.end();
   const out: Record<string, Stats> = {
     "create-order": stats(lastSamples.product),
     "fetch-order": await timeN(
@@ -163,7 +182,11 @@ interface FnProcess {
   stop(): Promise<void>;
 }
 
-/** One function as its own process, as an isolate would run it. */
+/**
+ * One function as its own process, as an isolate would run it: with the functions' import map
+ * (supabase/config.toml), not deno.json, so only the packages a deployed function resolves are
+ * there.
+ */
 async function startFunction(
   stack: ChildStack,
   name: string,
@@ -173,7 +196,15 @@ async function startFunction(
   const t0 = performance.now();
   const flags = v8Flags.length ? [`--v8-flags=${v8Flags.join(",")}`] : [];
   const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...flags, `${root}supabase/functions/${name}/index.ts`],
+    args: [
+      "run",
+      "-A",
+      "--no-config",
+      "--import-map",
+      `${root}supabase/functions/import_map.json`,
+      ...flags,
+      `${root}supabase/functions/${name}/index.ts`,
+    ],
     env: {
       PORT: String(port),
       HOST: "127.0.0.1",
@@ -344,6 +375,7 @@ for (const latency of [0, 20]) {
     section.warm = await warm(stack, accounts[1]);
     log(`warm: ${JSON.stringify(section.warm)}`);
     section.samples = { floor: round3(lastSamples.floor), product: round3(lastSamples.product) };
+    section.pg_functions = pgFunctions;
     section.original = await measureOriginal(
       stack.info,
       accounts.slice(2, 2 + (latency ? 4 : 32)),

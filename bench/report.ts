@@ -136,6 +136,8 @@ is the same operation end to end over HTTP (JWT, validation, 2 SQL round trips, 
 
 ${latencyTable(z)}
 
+${pgTable(z.pg_functions)}
+
 With 20 ms added by the simulator to every request (a real network):
 
 ${latencyTable(l)}
@@ -206,6 +208,22 @@ CPU is user + system time from /proc of every process of the run (the bench clie
 stack's Deno process with gateway, functions and simulator, Postgres), divided by the orders
 answered; "whole machine" counts the other work sharing the cores as well.
 ${r.deploy ? deploySection(r.deploy) : ""}`;
+}
+
+/** Where the database's share of the overhead goes: Postgres's own time per call. */
+function pgTable(list: R[] | undefined): string {
+  if (!list?.length) return "";
+  const rows = [
+    "Inside Postgres during the warm create-orders above (`track_functions`, time per call; a",
+    "function's total includes the functions it calls):",
+    "",
+    "| SQL function | calls | total per call (ms) | own per call (ms) |",
+    "|---|---|---|---|",
+  ];
+  for (const f of list.filter((f) => f.calls > 0)) {
+    rows.push(`| trading.${f.name} | ${f.calls} | ${f.total_ms} | ${f.self_ms} |`);
+  }
+  return rows.join("\n");
 }
 
 function deploySection(d: R): string {
