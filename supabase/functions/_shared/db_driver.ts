@@ -47,8 +47,18 @@ export function installFastWrites(): void {
     nodeClear(handle);
   };
   Object.defineProperty(setImmediate, "fastWrites", { value: true });
-  g.setImmediate = setImmediate;
-  g.clearImmediate = clearImmediate;
+  // clearImmediate first: our handles must never reach Node's clearImmediate. A runtime whose
+  // globals cannot be replaced keeps its own pair (slow, still correct).
+  try {
+    g.clearImmediate = clearImmediate;
+  } catch {
+    return;
+  }
+  try {
+    g.setImmediate = setImmediate;
+  } catch {
+    // clearImmediate also accepts Node's handles: harmless alone.
+  }
 }
 
 /** A SQL type name as written in a cast: `uuid`, `text`, `jsonb`, `int`, `numeric`, `text[]`. */
