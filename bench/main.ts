@@ -194,16 +194,44 @@ interface FnProcess {
   stop(): Promise<void>;
 }
 
+const locks = new Map<string, string>();
+
+/**
+ * A lock file holding only the function's own npm resolution (what a deployed bundle carries,
+ * resolved ahead of time), made once per function with `deno cache`.
+ */
+async function functionLock(name: string): Promise<string> {
+  const known = locks.get(name);
+  if (known) return known;
+  const file = `${await Deno.makeTempDir({ prefix: "bench-lock-" })}/${name}.lock`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "cache",
+      "--no-config",
+      "--import-map",
+      `${root}supabase/functions/import_map.json`,
+      `--lock=${file}`,
+      `${root}supabase/functions/${name}/index.ts`,
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  if (!out.success) throw new Error(`deno cache of ${name} failed`);
+  locks.set(name, file);
+  return file;
+}
+
 /**
  * One function as its own process, as an isolate would run it: with the functions' import map
- * (supabase/config.toml), not deno.json, so only the packages a deployed function resolves are
- * there.
+ * (supabase/config.toml) and a lock of only its own packages, not deno.json's, so the process
+ * holds what a deployed function resolves.
  */
 async function startFunction(
   stack: ChildStack,
   name: string,
   v8Flags: string[] = [],
 ): Promise<FnProcess & { listenMs: number }> {
+  const lock = await functionLock(name);
   const port = freePort();
   const t0 = performance.now();
   const flags = v8Flags.length ? [`--v8-flags=${v8Flags.join(",")}`] : [];
@@ -214,6 +242,8 @@ async function startFunction(
       "--no-config",
       "--import-map",
       `${root}supabase/functions/import_map.json`,
+      `--lock=${lock}`,
+      "--frozen",
       ...flags,
       `${root}supabase/functions/${name}/index.ts`,
     ],
