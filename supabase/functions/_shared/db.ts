@@ -191,6 +191,9 @@ function messageFor(code: string): string {
 export function createDb(opts: DbOptions): Db {
   const sql: Sql = postgres(opts.url, {
     prepare: false,
+    // Every call returns one jsonb or text column and sends literals (db_driver.ts): the
+    // array-type lookup postgres.js runs on each new connection would be a wasted round trip.
+    fetch_types: false,
     max: opts.max,
     idle_timeout: 20,
     connect_timeout: 5,
