@@ -390,8 +390,11 @@ async function throughput(stack: ChildStack, accounts: Account[], url?: string) 
 
 // ---------------------------------------------------------------------------------------
 
+const loadavg = async () =>
+  (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
 const started = performance.now();
 report.machine = await machine();
+report.load_at_start = await loadavg();
 log(`machine: ${JSON.stringify(report.machine)}`);
 
 for (const latency of [0, 20]) {
@@ -450,6 +453,7 @@ const { measureBundles } = await import("./bundle_size.ts");
 const deploy = await measureBundles();
 report.deploy = deploy;
 log(`deploy: ${JSON.stringify(deploy.functions.map((f) => [f.name, f.brotli_mb]))}`);
+report.load_at_end = await loadavg();
 report.duration_s = Math.round((performance.now() - started) / 1000);
 
 const { renderReport } = await import("./report.ts");

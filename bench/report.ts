@@ -121,6 +121,9 @@ Machine: ${m.cores} cores (${m.cpu}), ${m.memory_gib} GiB; Deno ${m.deno}, ccxt 
 ${m.postgres}, Node ${m.node}. Everything on loopback: the local stack (Postgres, the Binance
 simulator with its full ${">"}1,000-symbol catalogue, the gateway) in one process, the bench
 client in another; other work may share the 2 cores, so compare figures within one run.
+Load average (1, 5, 15 min) at the start: ${r.load_at_start ?? "?"}; at the end: ${
+    r.load_at_end ?? "?"
+  }. The throughput table shows how busy the whole machine was during each step.
 
 ## Goals (issue 13) against this run
 ${goalsTable(r)}
