@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { accountView, createBinance } from "../../supabase/functions/_shared/exchange/binance.ts";
 import { ccxt, ccxtLoadedFrom } from "../../supabase/functions/_shared/exchange/ccxt.ts";
-import { restoreMarkets } from "../../supabase/functions/_shared/exchange/pool.ts";
 import { control, sanitize, withSim } from "./test_helpers.ts";
 
 type Req = { method: string; path: string; signed: boolean; api_key: string | null };
@@ -77,38 +76,4 @@ Deno.test({
       await assert.rejects(view.fetchBalance(), ccxt.AuthenticationError);
       assert.equal(ccxtLoadedFrom, "binance-only");
     }),
-});
-
-Deno.test({
-  name: "markets restored from the cache equal what setMarkets builds, with one copy of each",
-  ...sanitize,
-  fn: () =>
-    withSim(async (sim) => {
-      const loaded = createBinance({ endpoint: { environment: "live", baseUrl: sim.url } });
-      await loaded.loadMarkets();
-      // What Postgres holds: the built markets as JSON.
-      const cached = JSON.parse(JSON.stringify(Object.values(loaded.markets ?? {})));
-      const plain = createBinance({ endpoint: { environment: "live", baseUrl: sim.url } });
-      plain.setMarkets(structuredClone(cached));
-      const fast = createBinance({ endpoint: { environment: "live", baseUrl: sim.url } });
-      restoreMarkets(fast, structuredClone(cached));
-      assert.ok(Object.keys(fast.markets ?? {}).length > 1000);
-      assert.deepEqual(fast.markets, plain.markets);
-      assert.deepEqual(fast.symbols, plain.symbols);
-      assert.deepEqual(fast.ids, plain.ids);
-      assert.deepEqual(fast.currencies, plain.currencies);
-      assert.deepEqual(
-        Object.keys(fast.markets_by_id ?? {}),
-        Object.keys(plain.markets_by_id ?? {}),
-      );
-      const btc = fast.markets_by_id?.["BTCUSDT"];
-      assert.equal(
-        btc?.[0],
-        fast.markets?.["BTC/USDT"],
-        "markets_by_id points at the built market",
-      );
-      assert.deepEqual(fast.market("BTC/USDT").info, plain.market("BTC/USDT").info);
-      // ccxt parses an answer by market id the same way either way.
-      assert.equal(fast.safeMarket("BTCUSDT").symbol, "BTC/USDT");
-    }, "full"),
 });

@@ -108,7 +108,8 @@ export class ExchangePool {
     const cached = await this.#opts.store.getMarkets(source, this.#opts.marketsTtlSeconds)
       .catch(() => null);
     if (cached && cached.length > 0) {
-      restoreMarkets(exchange, cached as ExchangeMarket[]);
+      // deno-lint-ignore no-explicit-any
+      exchange.setMarkets(cached as any);
       this.#opts.onMarkets?.("db", performance.now() - started);
       return exchange;
     }
@@ -165,33 +166,5 @@ export class ExchangePool {
 
   get cachedInstances(): number {
     return this.#instances.size;
-  }
-}
-
-/**
- * `setMarkets` for markets that ccxt already built (the Postgres cache holds
- * `Object.values(exchange.markets)`), at about half the cost and memory. `setMarkets`
- * deep-copies every market, each with its raw exchangeInfo entry (`info`, most of the
- * ~3 MB), and keeps the input objects as well in `markets_by_id`. Here `info` is taken out
- * before the copy and put back after, and `markets_by_id` points at the built markets, so each
- * market and its `info` exist once.
- */
-export function restoreMarkets(exchange: Binance, list: ExchangeMarket[]): void {
-  const infos = new Map<string, Record<string, unknown>>();
-  const bare = list.map(({ info, ...rest }) => {
-    infos.set(rest.symbol, info);
-    return rest;
-  });
-  // deno-lint-ignore no-explicit-any
-  exchange.setMarkets(bare as any);
-  const markets = exchange.markets as unknown as Record<string, ExchangeMarket>;
-  for (const [symbol, market] of Object.entries(markets)) {
-    const info = infos.get(symbol);
-    if (info !== undefined) market.info = info;
-  }
-  // deno-lint-ignore no-explicit-any
-  const byId = exchange.markets_by_id as any as Record<string, ExchangeMarket[]>;
-  for (const [id, entries] of Object.entries(byId)) {
-    byId[id] = entries.map((m) => markets[m.symbol] ?? m);
   }
 }
