@@ -128,6 +128,11 @@ Load average (1, 5, 15 min) at the start: ${r.load_at_start ?? "?"}; at the end:
 ## Goals (issue 13) against this run
 ${goalsTable(r)}
 
+Before this work, for orientation only (another run, another day: bench/REPORT.md of
+2026-11-24, same machine and bench): create-order 13.3 ms median against raw ccxt's 1.07 ms;
+205 orders/s with 32 traders and 96 orders/s (median 1.3 s) with 128; cold start 606 ms;
+memory 172 MiB idle, 268 MiB after 1,000 accounts.
+
 ## Pictures
 ![create-order latency distributions](latency.png)
 
