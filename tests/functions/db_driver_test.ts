@@ -6,7 +6,11 @@
 import assert from "node:assert";
 import * as timers from "node:timers";
 import postgres from "postgres";
-import { callStatement, sqlLiteral } from "../../supabase/functions/_shared/db_driver.ts";
+import {
+  callStatement,
+  sqlLiteral,
+  statementFor,
+} from "../../supabase/functions/_shared/db_driver.ts";
 import { needsStack, stackInfo } from "../helpers/stack.ts";
 
 const HOSTILE = [
@@ -79,4 +83,23 @@ Deno.test("other callers of setImmediate keep Node's timer", async () => {
     }, "ran");
   });
   assert.deepStrictEqual(order, ["ran"]);
+});
+
+Deno.test("an API secret never enters a statement's text", () => {
+  const secret = "S3CRET-value-that-must-not-show";
+  const s = statementFor(
+    "save_exchange_account",
+    ["uuid", "text", "text", "text", "text", "jsonb"],
+    ["00000000-0000-4000-8000-000000000001", "default", "live", "key", secret, {}],
+  );
+  assert.ok(!s.text.includes(secret));
+  assert.ok(!s.text.includes("key"));
+  assert.deepStrictEqual(s.params?.[4], secret);
+  assert.strictEqual(
+    s.text,
+    "select trading.save_exchange_account($1::uuid, $2::text, $3::text, $4::text, $5::text, " +
+      "$6::jsonb) as r",
+  );
+  // Everything else goes as literals, in one round trip.
+  assert.strictEqual(statementFor("account_context", ["uuid"], ["x"]).params, undefined);
 });

@@ -4,7 +4,7 @@
  * (`prepare: false`, no session state). All data logic lives in SQL (supabase/migrations).
  */
 import postgres from "postgres";
-import { callStatement, dropIfUnsent } from "./db_driver.ts";
+import { dropIfUnsent, statementFor } from "./db_driver.ts";
 import { AppError, isErrorCode } from "./errors.ts";
 
 /** An order row as stored (`public.orders`); numerics arrive as decimal strings. */
@@ -214,8 +214,10 @@ export function createDb(opts: DbOptions): Db {
     const started = performance.now();
     let timer: number | undefined;
     try {
-      // Arguments as quoted literals with casts, simple protocol: one round trip (db_driver.ts).
-      const query = sql.unsafe(callStatement(fn, types, args, cast));
+      // Arguments as quoted literals with casts, simple protocol: one round trip; secrets as
+      // bound parameters (db_driver.ts).
+      const statement = statementFor(fn, types, args, cast);
+      const query = sql.unsafe(statement.text, statement.params as never);
       // A database that stops answering must not hang the request: every step is idempotent
       // or guarded (begin_order's lease), so answering "retry" is safe even if it commits.
       const timeout = new Promise<never>((_, reject) => {

@@ -93,6 +93,28 @@ export function sqlLiteral(value: unknown, type: string): string {
   return `E'${text.replaceAll("\\", "\\\\").replaceAll("'", "''")}'::${type}`;
 }
 
+/**
+ * Functions whose arguments are secrets (an API secret): they keep bound parameters (two round
+ * trips), because a statement's text, unlike its parameters, shows in `pg_stat_activity` and in
+ * the server log of a failing statement (`log_min_error_statement`).
+ */
+export const SECRET_ARGUMENTS = new Set(["save_exchange_account"]);
+
+/** The statement for one call: literals, or placeholders and parameters for secrets. */
+export function statementFor(
+  fn: string,
+  types: string[],
+  args: unknown[],
+  cast = "",
+): { text: string; params?: unknown[] } {
+  if (!SECRET_ARGUMENTS.has(fn)) return { text: callStatement(fn, types, args, cast) };
+  if (!/^[a-z_][a-z0-9_]*$/.test(fn)) throw new TypeError(`bad function name: ${fn}`);
+  if (types.length !== args.length) throw new TypeError(`${fn}: ${args.length} arguments`);
+  for (const t of types) if (!TYPE_NAME.test(t)) throw new TypeError(`bad SQL type name: ${t}`);
+  const placeholders = types.map((t, i) => `$${i + 1}::${t}`).join(", ");
+  return { text: `select trading.${fn}(${placeholders})${cast} as r`, params: args };
+}
+
 /** `select trading.fn(<literals>)<cast> as r`: one statement, one round trip. */
 export function callStatement(
   fn: string,
