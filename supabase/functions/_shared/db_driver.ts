@@ -67,7 +67,9 @@ const TYPE_NAME = /^[a-z_][a-z0-9_]*(\[\])?$/;
 /**
  * `value` as a quoted literal of `type`. An escape string (`E'…'`) doubles quotes and
  * backslashes, so its meaning does not depend on `standard_conforming_strings`. Postgres text
- * cannot hold NUL, and the simple protocol ends the query at one: refused here.
+ * cannot hold NUL, and the simple protocol ends the query at one: refused here. postgres.js
+ * always connects with `client_encoding` UTF8, where no multi-byte character contains a quote
+ * or backslash byte.
  */
 export function sqlLiteral(value: unknown, type: string): string {
   if (!TYPE_NAME.test(type)) throw new TypeError(`bad SQL type name: ${type}`);
