@@ -14,6 +14,8 @@ interface Plot {
   yLabel: string;
   series: Series[];
   xMax: number;
+  /** A logarithmic x axis from this value (else linear from 0). */
+  xLogMin?: number;
   yMax: number;
   xTicks: number[];
   yTicks: number[];
@@ -27,7 +29,12 @@ const W = 960, H = 540, L = 80, R = 30, T = 84, B = 70;
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 
 function svgOf(p: Plot): string {
-  const x = (v: number) => L + (v / p.xMax) * (W - L - R);
+  const x = p.xLogMin
+    ? (v: number) =>
+      L +
+      (Math.log(Math.max(v, p.xLogMin!)) - Math.log(p.xLogMin!)) /
+        (Math.log(p.xMax) - Math.log(p.xLogMin!)) * (W - L - R)
+    : (v: number) => L + (v / p.xMax) * (W - L - R);
   const y = (v: number) => H - B - (v / p.yMax) * (H - T - B);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans">`,
@@ -134,18 +141,19 @@ export function latencyPlot(r: any): Plot {
     },
   ];
   const p99s = series.map((s) => s.points[Math.floor(s.points.length * 0.99) - 1]?.[0] ?? 1);
-  const xMax = niceStep(Math.max(...p99s) * 1.1) * Math.ceil(
-    Math.max(...p99s) * 1.1 /
-      niceStep(Math.max(...p99s) * 1.1),
-  );
+  const steps = [0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+  const lowest = Math.min(...series.map((s) => s.points[0]?.[0] ?? 1));
+  const xLogMin = [...steps].reverse().find((t) => t <= lowest) ?? 0.2;
+  const xMax = steps.find((t) => t >= Math.max(...p99s) * 1.3) ?? 1000;
   return {
     title: "create-order latency, warm, one trader (cumulative)",
-    xLabel: "milliseconds per order (clipped at the slowest p99)",
+    xLabel: "milliseconds per order (logarithmic; cut past 1.3 × the slowest p99)",
     yLabel: "orders answered within (%)",
     series,
     xMax,
+    xLogMin,
     yMax: 100,
-    xTicks: range(xMax),
+    xTicks: steps.filter((t) => t >= xLogMin && t <= xMax),
     yTicks: [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100],
     note: `${z.samples.product.length} orders each, simulator on loopback, same run (${r.date})`,
   };
