@@ -169,6 +169,9 @@ Original design throughput (all users share the one service and its mutex):
 ${throughputTable(z.original.throughput)}
 
 ## Cold start: a fresh process for create-order until its first order is answered
+After one earlier start of the same function (Deno's module caches warm, as for a bundle built
+ahead); the function runs with the functions' import map and a lock of its own packages.
+
 | markets | process start to listening (ms) | first order (ms) | of which markets (ms) | db (ms) | exchange (ms) | total (ms) | exchange requests |
 |---|---|---|---|---|---|---|---|
 ${
