@@ -96,7 +96,7 @@ function goalsTable(r: R): string {
           (100 * t32.orders_per_second * t32.cpu_ms_per_order) / (r.machine.cores * 1000),
         )
         : "–"
-    }% of it (the rest of the cores went to other work) | |`,
+    }% of it (see "cores busy" below) | |`,
     `| cold start to first order ≤ 300 ms (markets from Postgres) | ${cold.total_ms} ms | ${
       yes(cold.total_ms <= 300)
     } |`,
