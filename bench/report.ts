@@ -160,6 +160,8 @@ memory 172 MiB idle, 268 MiB after 1,000 accounts.
 ## Warm latency: the floor, the function, the overhead
 The floor is raw ccxt (the product's factory, warm instance) calling the simulator; the function
 is the same operation end to end over HTTP (JWT, validation, 2 SQL round trips, the exchange).
+The create-order rows alternate one floor order and one function order, so both see the same
+machine; the other rows measure the floor's operations first, then the function's.
 
 ${latencyTable(z)}
 
