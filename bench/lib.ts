@@ -24,22 +24,117 @@ export function stats(samples: number[]): Stats {
   };
 }
 
-export async function timeN(n: number, f: (i: number) => Promise<unknown>): Promise<Stats> {
+export async function timeSamples(n: number, f: (i: number) => Promise<unknown>) {
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     await f(i);
     samples.push(performance.now() - t0);
   }
-  return stats(samples);
+  return samples;
+}
+
+export async function timeN(n: number, f: (i: number) => Promise<unknown>): Promise<Stats> {
+  return stats(await timeSamples(n, f));
+}
+
+/** CPU time (user + system, ms) of each process of a tree and of the whole machine, from /proc. */
+export interface CpuSnapshot {
+  at: number;
+  procs: Map<number, { name: string; ms: number }>;
+  machineBusy: number;
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+export async function cpuSnapshot(rootPid = Deno.pid): Promise<CpuSnapshot> {
+  const all: { pid: number; ppid: number; name: string; ms: number }[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = await Deno.readTextFile(`/proc/${e.name}/stat`);
+      const close = stat.lastIndexOf(")");
+      const name = stat.slice(stat.indexOf("(") + 1, close);
+      const f = stat.slice(close + 2).split(" ");
+      // After the name: state(0) ppid(1) ... utime(11) stime(12).
+      all.push({
+        pid: Number(e.name),
+        ppid: Number(f[1]),
+        name: Number(e.name) === rootPid
+          ? "bench client"
+          : name.startsWith("postgres")
+          ? "postgres"
+          : name,
+        ms: (Number(f[11]) + Number(f[12])) * TICK_MS,
+      });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const inTree = new Set([rootPid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of all) {
+      if (!inTree.has(p.pid) && inTree.has(p.ppid)) {
+        inTree.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  const procs = new Map<number, { name: string; ms: number }>();
+  for (const p of all) if (inTree.has(p.pid)) procs.set(p.pid, { name: p.name, ms: p.ms });
+  const cpu = (await Deno.readTextFile("/proc/stat")).split("\n")[0].split(/\s+/).slice(1).map(
+    Number,
+  );
+  const machineBusy = (cpu.reduce((a, b) => a + b, 0) - cpu[3] - cpu[4]) * TICK_MS;
+  return { at: performance.now(), procs, machineBusy };
+}
+
+/**
+ * CPU ms per order between two snapshots, by process name, and how busy the machine was.
+ * Per process: a process that exited in between is not counted (Postgres backends live as long
+ * as their pooled connection, so few do).
+ */
+export function cpuPerOrder(a: CpuSnapshot, b: CpuSnapshot, orders: number) {
+  const seconds = (b.at - a.at) / 1000;
+  const byName: Record<string, number> = {};
+  let total = 0;
+  for (const [pid, p] of b.procs) {
+    const used = p.ms - (a.procs.get(pid)?.ms ?? 0);
+    byName[p.name] = (byName[p.name] ?? 0) + used;
+    total += used;
+  }
+  const per = (x: number) => Math.round((x / Math.max(1, orders)) * 100) / 100;
+  return {
+    cpu_ms_per_order: per(total),
+    by_process: Object.fromEntries(Object.entries(byName).map(([k, v]) => [k, per(v)])),
+    our_cores_busy: Math.round((total / 1000 / seconds) * 100) / 100,
+    machine_cores_busy: Math.round(((b.machineBusy - a.machineBusy) / 1000 / seconds) * 100) / 100,
+  };
 }
 
 export interface ChildStack {
   info: StackInfo;
+  pid: number;
   stop(): Promise<void>;
 }
 
 /** `deno task start --ephemeral` in a child process, so the bench client does not share its CPU loop. */
+/**
+ * The benchmarks measure the product's speed, not its tenant limits: one bench user sends more
+ * than a real user's request-weight budget (docs/LIMITS.md) allows in a minute, so the
+ * throwaway stack's budgets are lifted.
+ */
+async function liftTenantBudgets(info: StackInfo) {
+  const sql = postgres(info.db_url, { max: 1, prepare: false, onnotice: () => {} });
+  try {
+    await sql`update trading.limits_settings
+              set user_weight_per_minute = 100000000, account_weight_per_minute = 100000000`;
+  } finally {
+    await sql.end();
+  }
+}
+
 export async function startChildStack(extraEnv: Record<string, string> = {}): Promise<ChildStack> {
   const dir = await Deno.makeTempDir({ prefix: "bench-" });
   const file = `${dir}/stack.json`;
@@ -56,7 +151,8 @@ export async function startChildStack(extraEnv: Record<string, string> = {}): Pr
       "--sync-every",
       "0",
     ],
-    env: { ...extraEnv },
+    // The simulator's weight limit is lifted for the load (see main.ts); so is the product's guard.
+    env: { BINANCE_IP_WEIGHT_SOFT_LIMIT: "1000000000", ...extraEnv },
     stdout: "null",
     stderr: "inherit",
   }).spawn();
@@ -64,8 +160,10 @@ export async function startChildStack(extraEnv: Record<string, string> = {}): Pr
   for (;;) {
     try {
       const info = JSON.parse(await Deno.readTextFile(file)) as StackInfo;
+      await liftTenantBudgets(info);
       return {
         info,
+        pid: proc.pid,
         async stop() {
           proc.kill("SIGTERM");
           await proc.status;

@@ -6,7 +6,7 @@
  */
 import type { StackInfo } from "../dev/stack.ts";
 import type { Account } from "./lib.ts";
-import { stats, timeN } from "./lib.ts";
+import { cpuPerOrder, cpuSnapshot, stats, timeSamples } from "./lib.ts";
 
 const dir = new URL("./original/", import.meta.url).pathname;
 
@@ -98,7 +98,10 @@ export async function measureOriginal(
   try {
     await client.call("createOrder", order(accounts[0]));
     const coldMs = Math.round(performance.now() - t0);
-    const perOrder = await timeN(opts.n, () => client.call("createOrder", order(accounts[0])));
+    const perOrderSamples = await timeSamples(
+      opts.n,
+      () => client.call("createOrder", order(accounts[0])),
+    );
     // Warm every account's instance first (each loads markets once, as the seed does).
     for (const a of accounts) await client.call("createOrder", order(a));
     const throughput = [];
@@ -107,6 +110,7 @@ export async function measureOriginal(
       const samples: number[] = [];
       let sent = 0;
       const start = performance.now();
+      const cpu0 = await cpuSnapshot();
       await Promise.all(
         accounts.slice(0, users).map(async (a) => {
           while (performance.now() < deadline && sent < opts.maxOrders) {
@@ -118,14 +122,21 @@ export async function measureOriginal(
         }),
       );
       const seconds = (performance.now() - start) / 1000;
+      const cpu = cpuPerOrder(cpu0, await cpuSnapshot(), samples.length);
       throughput.push({
         users,
         orders: samples.length,
         orders_per_second: Math.round(samples.length / seconds),
         ...stats(samples),
+        ...cpu,
       });
     }
-    return { cold_start_ms: coldMs, per_order: perOrder, throughput };
+    return {
+      cold_start_ms: coldMs,
+      per_order: stats(perOrderSamples),
+      per_order_samples: perOrderSamples.map((x) => Math.round(x * 1000) / 1000),
+      throughput,
+    };
   } finally {
     await client.close();
   }

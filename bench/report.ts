@@ -29,13 +29,101 @@ const MEM_LABELS = (m: R) =>
 
 function throughputTable(list: R[]): string {
   const rows = [
-    "| concurrent users | orders | orders/s | median / p95 / p99 (ms) |",
-    "|---|---|---|---|",
+    "| concurrent traders | orders | orders/s | median / p95 / p99 (ms) | CPU ms per order (all our processes) | by process (ms per order) | cores busy: ours / whole machine |",
+    "|---|---|---|---|---|---|---|",
   ];
   for (const t of list) {
+    const by = t.by_process
+      ? Object.entries(t.by_process as Record<string, number>).filter(([, v]) => v >= 0.01)
+        .map(([k, v]) => `${k} ${v}`).join(", ")
+      : "–";
     rows.push(
-      `| ${t.users} | ${t.orders} | ${t.orders_per_second} | ${t.median} / ${t.p95} / ${t.p99} |`,
+      `| ${t.users} | ${t.orders} | ${t.orders_per_second} | ${t.median} / ${t.p95} / ${t.p99} | ${
+        ms(t.cpu_ms_per_order)
+      } | ${by} | ${ms(t.our_cores_busy)} / ${ms(t.machine_cores_busy)} |`,
     );
+  }
+  return rows.join("\n");
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const yes = (ok: boolean) => (ok ? "met" : "**not met**");
+
+/** The goals of issue 13, each against this run's figures. */
+function goalsTable(r: R): string {
+  const z = r.latency_0ms;
+  const co = z.warm["create-order"], cf = z.floor["create-order"];
+  const readOps = ["fetch-order", "fetch-balance", "fetch-ticker"];
+  const readOver = readOps.map((op) => r2(z.warm[op].median - z.floor[op].median));
+  const t = (users: number) => z.throughput.find((x: R) => x.users === users);
+  const o32 = z.original.throughput.find((x: R) => x.users === 32);
+  const t32 = t(32), t128 = t(128);
+  const cold = z.cold_markets_cached;
+  const mem = z.memory;
+  const memLast = Object.entries(mem).filter(([k]) => k.startsWith("after_")).pop();
+  const small = z.memory_small_heap;
+  const smallLast = small
+    ? Object.entries(small).filter(([k]) => k.startsWith("after_")).pop()
+    : undefined;
+  const rows = [
+    "| goal | measured in this run | |",
+    "|---|---|---|",
+    `| create-order overhead over raw ccxt, p50 ≤ 2 ms | ${
+      r2(co.median - cf.median)
+    } ms (${co.median} against ${cf.median}) | ${yes(co.median - cf.median <= 2)} |`,
+    `| create-order overhead, p99 ≤ 10 ms | ${
+      r2(co.p99 - cf.p99)
+    } ms (${co.p99} against ${cf.p99}) | ${yes(co.p99 - cf.p99 <= 10)} |`,
+    `| reads overhead p50 ≤ 1.5 ms (${readOps.join(", ")}) | ${readOver.join(" / ")} ms | ${
+      yes(Math.max(...readOver) <= 1.5)
+    } |`,
+    `| ≥ 400 orders/s with 32 traders | ${t32?.orders_per_second} orders/s | ${
+      yes(t32?.orders_per_second >= 400)
+    } |`,
+    `| 128 traders: at least the 32-trader rate, p50 ≤ 300 ms | ${t128?.orders_per_second} orders/s, p50 ${t128?.median} ms | ${
+      yes(t128?.orders_per_second >= t32?.orders_per_second * 0.95 && t128?.median <= 300)
+    } |`,
+    `| ≥ 5× the original design at 32 traders | ${
+      o32 ? r2(t32.orders_per_second / o32.orders_per_second) : "–"
+    }× (${t32?.orders_per_second} against ${o32?.orders_per_second} orders/s) | ${
+      yes(o32 && t32.orders_per_second >= 5 * o32.orders_per_second)
+    } |`,
+    `| CPU per order, all processes, 32 traders | ${t32?.cpu_ms_per_order} ms: this machine's ceiling is ~${
+      t32?.cpu_ms_per_order ? Math.round((r.machine.cores * 1000) / t32.cpu_ms_per_order) : "–"
+    } orders/s on ${r.machine.cores} cores; this run reached ${
+      t32?.cpu_ms_per_order
+        ? Math.round(
+          (100 * t32.orders_per_second * t32.cpu_ms_per_order) / (r.machine.cores * 1000),
+        )
+        : "–"
+    }% of it (see "cores busy" below) | |`,
+    `| cold start to first order ≤ 300 ms (markets from Postgres) | ${cold.total_ms} ms | ${
+      yes(cold.total_ms <= 300)
+    } |`,
+    `| memory idle ≤ 80 MB RSS | ${mem.idle_mib} MiB | ${yes(mem.idle_mib <= 80)} |`,
+    `| memory after ${memLast?.[0].split("_")[1]} accounts ≤ 160 MB RSS, no failed request | ${
+      memLast?.[1]
+    } MiB with V8's old space capped at ${mem.heap_limit_mib} MB; ${
+      smallLast?.[1] ?? "–"
+    } MiB with ${small?.heap_limit_mib ?? "–"} MB and a ${
+      small?.semi_space_mib ?? "–"
+    } MB young generation; ${mem.failed_requests + (small?.failed_requests ?? 0)} failed | ${
+      yes(
+        Math.min(Number(memLast?.[1]), Number(smallLast?.[1] ?? Infinity)) <= 160 &&
+          mem.failed_requests + (small?.failed_requests ?? 0) === 0,
+      )
+    }${
+      Number(memLast?.[1]) > 160 && Number(smallLast?.[1]) <= 160 ? " (with the tighter heap)" : ""
+    } |`,
+  ];
+  if (r.deploy) {
+    for (const d of r.deploy.functions ?? []) {
+      rows.push(
+        `| deploy bundle ≤ 5 MB (brotli), ${d.name} | ${d.brotli_mb} MB | ${
+          yes(d.brotli_mb <= 5)
+        } |`,
+      );
+    }
   }
   return rows.join("\n");
 }
@@ -52,12 +140,32 @@ Machine: ${m.cores} cores (${m.cpu}), ${m.memory_gib} GiB; Deno ${m.deno}, ccxt 
 ${m.postgres}, Node ${m.node}. Everything on loopback: the local stack (Postgres, the Binance
 simulator with its full ${">"}1,000-symbol catalogue, the gateway) in one process, the bench
 client in another; other work may share the 2 cores, so compare figures within one run.
+Load average (1, 5, 15 min) at the start: ${r.load_at_start ?? "?"}; at the end: ${
+    r.load_at_end ?? "?"
+  }. The throughput table shows how busy the whole machine was during each step.
+
+## Goals (issue 13) against this run
+${goalsTable(r)}
+
+Before this work, for orientation only (another run, another day: bench/REPORT.md of
+2026-11-24, same machine and bench): create-order 13.3 ms median against raw ccxt's 1.07 ms;
+205 orders/s with 32 traders and 96 orders/s (median 1.3 s) with 128; cold start 606 ms;
+memory 172 MiB idle, 268 MiB after 1,000 accounts.
+
+## Pictures
+![create-order latency distributions](latency.png)
+
+![throughput against concurrent traders](throughput.png)
 
 ## Warm latency: the floor, the function, the overhead
 The floor is raw ccxt (the product's factory, warm instance) calling the simulator; the function
 is the same operation end to end over HTTP (JWT, validation, 2 SQL round trips, the exchange).
+The create-order rows alternate one floor order and one function order, so both see the same
+machine; the other rows measure the floor's operations first, then the function's.
 
 ${latencyTable(z)}
+
+${pgTable(z.pg_functions)}
 
 With 20 ms added by the simulator to every request (a real network):
 
@@ -82,6 +190,9 @@ Original design throughput (all users share the one service and its mutex):
 ${throughputTable(z.original.throughput)}
 
 ## Cold start: a fresh process for create-order until its first order is answered
+After one earlier start of the same function (Deno's module caches warm, as for a bundle built
+ahead); the function runs with the functions' import map and a lock of its own packages.
+
 | markets | process start to listening (ms) | first order (ms) | of which markets (ms) | db (ms) | exchange (ms) | total (ms) | exchange requests |
 |---|---|---|---|---|---|---|---|
 ${
@@ -104,25 +215,76 @@ ${
   }
 
 ## Memory of one function process (RSS, MiB)
-| heap limit (MiB) | idle | after 1 account | after ${MEM_LABELS(z.memory)[0]} | after ${
-    MEM_LABELS(z.memory)[1]
-  } | failed requests |
+| V8 old space / young generation cap (MiB) | idle | after 1 account | after ${
+    MEM_LABELS(z.memory)[0]
+  } | after ${MEM_LABELS(z.memory)[1]} | failed requests |
 |---|---|---|---|---|---|
-| ${z.memory.heap_limit_mib} | ${z.memory.idle_mib} | ${
-    Object.entries(z.memory).filter(([k]) => k.startsWith("after_")).map(([, v]) => v).join(" | ")
-  } | ${z.memory.failed_requests} |
-
-Supabase gives a function 256 MB. This run caps V8's heap at ${z.memory.heap_limit_mib} MB
-(\`--max-old-space-size\`): a heap that grew with the number of accounts would crash the process;
 ${
-    z.memory.failed_requests === 0
-      ? "every request was answered, so the heap stays bounded"
-      : `**${z.memory.failed_requests} requests failed**`
+    [z.memory, z.memory_small_heap].filter(Boolean).map((m: R) =>
+      `| ${m.heap_limit_mib} / ${m.semi_space_mib ?? "default"} | ${m.idle_mib} | ${
+        Object.entries(m).filter(([k]) => k.startsWith("after_")).map(([, v]) => v).join(" | ")
+      } | ${m.failed_requests} |`
+    ).join("\n")
+  }
+
+Supabase gives a function 256 MB. These runs cap V8's old space (\`--max-old-space-size\`):
+a heap that grew with the number of accounts would crash the process. The second run also caps
+the young generation (\`--max-semi-space-size\`), which V8 otherwise grows while requests
+allocate fast;
+${
+    z.memory.failed_requests + (z.memory_small_heap?.failed_requests ?? 0) === 0
+      ? "every request was answered, so the heap stays bounded; the difference between the runs is\nV8's heap sizing, not data the function keeps"
+      : `**${
+        z.memory.failed_requests + (z.memory_small_heap?.failed_requests ?? 0)
+      } requests failed**`
   }.
 RSS also counts code, the shared markets of the full catalogue and pages V8 has reserved but not
-returned. ccxt instances are kept in an LRU of \`EXCHANGE_CACHE_SIZE\` (64).
+returned. Accounts are views of one shared ccxt instance (a few kB each), kept in an LRU of
+\`EXCHANGE_CACHE_SIZE\` (2048). The function runs with the functions' import map, as deployed; under
+Deno 2.1.4 an empty script is ~52 MiB RSS and module loading before any import runs adds ~28 MiB.
 
 ## Throughput: create-order with distinct accounts
 ${throughputTable(z.throughput)}
+
+CPU is user + system time from /proc of every process of the run (the bench client, the
+stack's Deno process with gateway, functions and simulator, Postgres), divided by the orders
+answered; "whole machine" counts the other work sharing the cores as well.
+${r.deploy ? deploySection(r.deploy) : ""}`;
+}
+
+/** Where the database's share of the overhead goes: Postgres's own time per call. */
+function pgTable(list: R[] | undefined): string {
+  if (!list?.length) return "";
+  const rows = [
+    "Inside Postgres over warm create-orders (a separate pass with `track_functions`, time per",
+    "call; a function's total includes the functions it calls):",
+    "",
+    "| SQL function | calls | total per call (ms) | own per call (ms) |",
+    "|---|---|---|---|",
+  ];
+  for (const f of list.filter((f) => f.calls > 0)) {
+    rows.push(`| trading.${f.name} | ${f.calls} | ${f.total_ms} | ${f.self_ms} |`);
+  }
+  return rows.join("\n");
+}
+
+function deploySection(d: R): string {
+  const rows = [
+    "| function | npm packages | files | raw (MB) | brotli (MB) | largest packages (raw MB) |",
+    "|---|---|---|---|---|---|",
+  ];
+  for (const f of d.functions) {
+    rows.push(
+      `| ${f.name} | ${f.packages.length} | ${f.files} | ${f.raw_mb} | ${f.brotli_mb} | ${
+        f.largest.map((p: R) => `${p.name} ${p.raw_mb}`).join(", ")
+      } |`,
+    );
+  }
+  return `
+## Deploy size: each function's bundle as Supabase's bundler would build it
+Its own modules plus every npm package folder of its resolution, whole, compressed with brotli
+(\`deno task bundle-size\`).
+
+${rows.join("\n")}
 `;
 }

@@ -1,6 +1,6 @@
 -- Schema smoke: tables, RLS, privileges, definer functions, comments, no floats.
 begin;
-select plan(30);
+select plan(31);
 
 select has_table('public', 'exchange_accounts', 'public.exchange_accounts exists');
 select has_table('public', 'orders', 'public.orders exists');
@@ -80,9 +80,23 @@ select ok(
   not exists (
     select from pg_catalog.pg_proc p
     where p.pronamespace = 'trading'::regnamespace
+      and p.proname not in ('_num', '_ms')
       and (not p.prosecdef or p.proconfig is distinct from array['search_path=""'])
   ),
   'every trading function is security definer with an empty search_path'
+);
+-- The two number helpers are inlined by the planner instead (migration
+-- 20261125000400): pure immutable SQL, no table, no privilege of their own.
+select ok(
+  not exists (
+    select from pg_catalog.pg_proc p
+    where p.pronamespace = 'trading'::regnamespace and p.proname in ('_num', '_ms')
+      and (p.prosecdef or p.proconfig is not null or p.provolatile <> 'i'
+           or p.prolang <> (select oid from pg_catalog.pg_language where lanname = 'sql')
+           or has_function_privilege('authenticated', p.oid, 'execute')
+           or has_function_privilege('anon', p.oid, 'execute'))
+  ),
+  'the inlined number helpers are immutable SQL, not definer, not executable by users'
 );
 
 select ok(

@@ -24,7 +24,10 @@ export interface Config {
   readDeadlineMs: number;
   /** How long the markets cached in Postgres stay fresh. */
   marketsTtlSeconds: number;
-  /** ccxt instances kept per isolate (LRU), bounding memory (~0.5 MB each). */
+  /**
+   * Account instances kept per isolate (LRU). Each is a view of the endpoint's shared ccxt
+   * instance (a few kB, built in microseconds), so this can cover every active account.
+   */
   exchangeCacheSize: number;
   /**
    * How long the request that records an order holds the right to send it; longer than the
@@ -114,7 +117,7 @@ export function loadConfig(env: Env = Deno.env): Config {
     exchangeTimeoutMs: num(env, "BINANCE_TIMEOUT_MS", 10_000),
     readDeadlineMs: num(env, "READ_DEADLINE_MS", 15_000),
     marketsTtlSeconds: num(env, "MARKETS_TTL_SECONDS", 3600),
-    exchangeCacheSize: num(env, "EXCHANGE_CACHE_SIZE", 64),
+    exchangeCacheSize: num(env, "EXCHANGE_CACHE_SIZE", 2048),
     submitLeaseSeconds: num(env, "SUBMIT_LEASE_SECONDS", 30),
     syncMinAgeSeconds: num(env, "SYNC_MIN_AGE_SECONDS", 30),
     corsOrigins: (env.get("CORS_ALLOWED_ORIGINS") ?? "*").split(",").map((s) => s.trim()),

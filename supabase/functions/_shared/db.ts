@@ -4,6 +4,7 @@
  * (`prepare: false`, no session state). All data logic lives in SQL (supabase/migrations).
  */
 import postgres from "postgres";
+import { dropIfUnsent, statementFor } from "./db_driver.ts";
 import { AppError, isErrorCode } from "./errors.ts";
 
 /** An order row as stored (`public.orders`); numerics arrive as decimal strings. */
@@ -275,6 +276,9 @@ function messageFor(code: string): string {
 export function createDb(opts: DbOptions): Db {
   const sql: Sql = postgres(opts.url, {
     prepare: false,
+    // Every call returns one jsonb or text column and sends literals (db_driver.ts): the
+    // array-type lookup postgres.js runs on each new connection would be a wasted round trip.
+    fetch_types: false,
     max: opts.max,
     idle_timeout: 20,
     connect_timeout: 5,
@@ -294,22 +298,20 @@ export function createDb(opts: DbOptions): Db {
   });
 
   async function call<T>(fn: string, types: string[], args: unknown[], cast = ""): Promise<T> {
-    const params = types.map((t, i) => `$${i + 1}::${t}`).join(", ");
     const started = performance.now();
     let timer: number | undefined;
     try {
-      const query = sql.unsafe(
-        `select trading.${fn}(${params})${cast} as r`,
-        // jsonb parameters go as values: the driver serializes them by the server's type.
-        args as never,
-      );
+      // Arguments as quoted literals with casts, simple protocol: one round trip; secrets as
+      // bound parameters (db_driver.ts).
+      const statement = statementFor(fn, types, args, cast);
+      const query = sql.unsafe(statement.text, statement.params as never);
       // A database that stops answering must not hang the request: every step is idempotent
       // or guarded (begin_order's lease), so answering "retry" is safe even if it commits.
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(Object.assign(new Error("database timeout"), { code: "CONNECT_TIMEOUT" })),
-          opts.timeoutMs ?? 10_000,
-        );
+        timer = setTimeout(() => {
+          dropIfUnsent(query);
+          reject(Object.assign(new Error("database timeout"), { code: "CONNECT_TIMEOUT" }));
+        }, opts.timeoutMs ?? 10_000);
       });
       const rows = await Promise.race([query, timeout]);
       return rows[0]?.r as T;

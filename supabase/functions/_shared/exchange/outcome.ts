@@ -9,7 +9,7 @@
  * The rules below are walked in order, first match wins; docs/ERRORS.md shows the same table and
  * tests/unit/outcome_table_test.ts checks every row of it through real ccxt.
  */
-import ccxt from "ccxt";
+import { ccxt } from "./ccxt.ts";
 import { AppError, type ErrorCode } from "../errors.ts";
 import { answerOf, type ExchangeAnswer } from "./binance.ts";
 

@@ -2,11 +2,13 @@
  * ccxt instances for an isolate. Markets are loaded once per endpoint and shared by every
  * instance of that endpoint without copying (`setMarketsFromExchange`); a cold isolate takes
  * them from Postgres (`trading.markets_cache`, TTL) before it downloads exchangeInfo.
- * Instances are per account (never shared between two accounts) and kept in a small LRU,
- * which bounds memory at ~0.5 MB per cached account.
+ * An account's instance is a view of its endpoint's shared instance (`accountView`: own
+ * credentials and options, never shared between two accounts), kept in an LRU of a few kB per
+ * account.
  */
 import { AppError } from "../errors.ts";
 import {
+  accountView,
   type Binance,
   type BinanceCredentials,
   type BinanceEndpoint,
@@ -163,17 +165,9 @@ export class ExchangePool {
       // LRU: move to the back.
       this.#instances.delete(accountId);
       this.#instances.set(accountId, cached);
-      if (cached.exchange.markets !== shared.markets) {
-        cached.exchange.setMarketsFromExchange(shared);
-      }
       return cached.exchange;
     }
-    const exchange = createBinance({
-      endpoint: this.endpointFor(environment),
-      credentials,
-      timeoutMs: this.#opts.timeoutMs,
-    });
-    exchange.setMarketsFromExchange(shared);
+    const exchange = accountView(shared, credentials);
     this.#instances.delete(accountId);
     this.#instances.set(accountId, { key, exchange });
     while (this.#instances.size > this.#opts.cacheSize) {
@@ -186,14 +180,7 @@ export class ExchangePool {
 
   /** A throwaway instance for checking keys that are not saved yet. */
   async forCredentials(environment: BinanceEnvironment, credentials: BinanceCredentials) {
-    const shared = await this.markets(environment);
-    const exchange = createBinance({
-      endpoint: this.endpointFor(environment),
-      credentials,
-      timeoutMs: this.#opts.timeoutMs,
-    });
-    exchange.setMarketsFromExchange(shared);
-    return exchange;
+    return accountView(await this.markets(environment), credentials);
   }
 
   get cachedInstances(): number {

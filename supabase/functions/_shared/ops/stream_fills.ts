@@ -9,7 +9,6 @@
  * (`EdgeRuntime.waitUntil` on Supabase); `wait: true` answers with the run's figures at its
  * end (tests, operators).
  */
-import ccxt from "ccxt";
 import { z } from "zod";
 import { AppError } from "../errors.ts";
 import type { StreamAccount } from "../db.ts";
@@ -65,6 +64,9 @@ async function parserFor(
 ): Promise<Parser> {
   let parser = cache.get(environment);
   if (!parser) {
+    // ccxt pro's parsers live only in the full entry: loaded here, by this function alone, so
+    // the other functions keep loading just the binance part (exchange/ccxt.ts).
+    const ccxt = (await import("ccxt")).default;
     parser = new ccxt.pro.binance({ options: { defaultType: "spot" } });
     parser.setMarketsFromExchange(await ctx.deps.exchanges.markets(environment));
     cache.set(environment, parser);
