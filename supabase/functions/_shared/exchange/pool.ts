@@ -14,6 +14,7 @@ import {
   type BinanceEnvironment,
   createBinance,
 } from "./binance.ts";
+import { ccxtLoadedFrom } from "./ccxt.ts";
 
 /** What the pool needs from the database: the shared markets cache. */
 export interface MarketsStore {
@@ -27,8 +28,11 @@ export interface ExchangePoolOptions {
   marketsTtlSeconds: number;
   cacheSize: number;
   store: MarketsStore;
-  /** Reports where markets came from (`memory`, `db`, `exchange`), for logs and benchmarks. */
-  onMarkets?: (source: "db" | "exchange", ms: number) => void;
+  /**
+   * Reports where markets came from (`db`, `exchange`) and how ccxt was loaded (`binance-only`
+   * or `full`, exchange/ccxt.ts), for logs and benchmarks.
+   */
+  onMarkets?: (source: "db" | "exchange", ms: number, ccxt: typeof ccxtLoadedFrom) => void;
 }
 
 export type ExchangeMarket = {
@@ -110,11 +114,11 @@ export class ExchangePool {
     if (cached && cached.length > 0) {
       // deno-lint-ignore no-explicit-any
       exchange.setMarkets(cached as any);
-      this.#opts.onMarkets?.("db", performance.now() - started);
+      this.#opts.onMarkets?.("db", performance.now() - started, ccxtLoadedFrom);
       return exchange;
     }
     await exchange.loadMarkets(true);
-    this.#opts.onMarkets?.("exchange", performance.now() - started);
+    this.#opts.onMarkets?.("exchange", performance.now() - started, ccxtLoadedFrom);
     const list = Object.values(exchange.markets ?? {});
     // The cache is an optimisation: a failure to store it must not fail the request.
     await this.#opts.store.putMarkets(source, list).catch(() => {});
