@@ -325,6 +325,7 @@ async function coldStart(stack: ChildStack, a: Account, marketsCached: boolean) 
   const reqs = await simRequestsSince(stack.info, since, a.apiKey);
   return {
     markets_from: markets?.source ?? "?",
+    ccxt_loaded: markets?.ccxt ?? "?",
     import_to_listening_ms: Math.round(t1 - t0),
     first_order_ms: Math.round(t2 - t1),
     markets_ms: markets?.ms ?? null,

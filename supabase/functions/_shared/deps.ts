@@ -24,7 +24,8 @@ export function buildDeps(config: Config, extra: { log?: Logger; hooks?: Hooks }
       marketsTtlSeconds: config.marketsTtlSeconds,
       cacheSize: config.exchangeCacheSize,
       store: db,
-      onMarkets: (source, ms) => log.info("markets_loaded", { source, ms: Math.round(ms) }),
+      onMarkets: (source, ms, ccxt) =>
+        log.info("markets_loaded", { source, ms: Math.round(ms), ccxt }),
     }),
     auth: createAuthenticator({
       supabaseUrl: config.supabaseUrl,

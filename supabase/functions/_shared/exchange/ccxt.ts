@@ -5,11 +5,11 @@
  *
  * ccxt's package.json exports only its full entry, so `npm:ccxt/js/src/binance.js` is refused
  * by the resolver. The modules are loaded by file URL instead, from the package's folder in
- * the npm cache the runtime already uses (Deno's cache, a `node_modules` folder, or the
- * function bundle's virtual file system). That folder is found next to a ccxt dependency
- * (`@noble/hashes`, exported and tiny) from the location in one of its stack frames. Nothing
- * of ccxt is copied into the repository. Where no candidate loads (an unknown layout), the
- * full `ccxt` entry is imported: slower to start, same behaviour.
+ * the npm cache the runtime already uses (Deno's global cache or a `node_modules` folder; a
+ * deployed bundle's file system was not available here to check). That folder is found next
+ * to a ccxt dependency (`@noble/hashes`, exported and tiny) from the location in one of its
+ * stack frames. Nothing of ccxt is copied into the repository. Where no candidate loads (an
+ * unknown layout), the full `ccxt` entry is imported: slower to start, same behaviour.
  */
 import type ccxtAll from "ccxt";
 import { anumber } from "@noble/hashes/utils.js";

@@ -15,6 +15,7 @@ import {
   type BinanceEnvironment,
   createBinance,
 } from "./binance.ts";
+import { ccxtLoadedFrom } from "./ccxt.ts";
 
 /** What the pool needs from the database: the shared markets cache and back-off. */
 export interface MarketsStore {
@@ -30,8 +31,11 @@ export interface ExchangePoolOptions {
   marketsTtlSeconds: number;
   cacheSize: number;
   store: MarketsStore;
-  /** Reports where markets came from (`memory`, `db`, `exchange`), for logs and benchmarks. */
-  onMarkets?: (source: "db" | "exchange", ms: number) => void;
+  /**
+   * Reports where markets came from (`db`, `exchange`) and how ccxt was loaded (`binance-only`
+   * or `full`, exchange/ccxt.ts), for logs and benchmarks.
+   */
+  onMarkets?: (source: "db" | "exchange", ms: number, ccxt: typeof ccxtLoadedFrom) => void;
 }
 
 export type ExchangeMarket = {
@@ -117,7 +121,7 @@ export class ExchangePool {
     if (cached && cached.length > 0) {
       // deno-lint-ignore no-explicit-any
       exchange.setMarkets(cached as any);
-      this.#opts.onMarkets?.("db", performance.now() - started);
+      this.#opts.onMarkets?.("db", performance.now() - started, ccxtLoadedFrom);
       return exchange;
     }
     // exchangeInfo (weight 20) waits out the environment's back-off like every other call. A
@@ -133,7 +137,7 @@ export class ExchangePool {
       }
     }
     await exchange.loadMarkets(true);
-    this.#opts.onMarkets?.("exchange", performance.now() - started);
+    this.#opts.onMarkets?.("exchange", performance.now() - started, ccxtLoadedFrom);
     const list = Object.values(exchange.markets ?? {});
     // The cache is an optimisation: a failure to store it must not fail the request.
     await this.#opts.store.putMarkets(source, list).catch(() => {});
