@@ -496,6 +496,31 @@ for (const latency of [0, 20]) {
     await stack.stop();
   }
 }
+/** A bench of its own (bench/stream.ts, bench/sync.ts) in a child process, with its JSON. */
+async function childBench(file: string, args: string[]): Promise<unknown> {
+  const out = `${await Deno.makeTempDir({ prefix: "bench-child-" })}/out.json`;
+  const res = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}bench/${file}`, ...args, "--json", out],
+    stdout: "null",
+    stderr: "inherit",
+  }).output();
+  if (!res.success) throw new Error(`bench/${file} failed`);
+  return JSON.parse(await Deno.readTextFile(out));
+}
+
+log("\n== fills from the user data stream (bench/stream.ts) ==");
+report.stream = await childBench(
+  "stream.ts",
+  quick ? ["--accounts", "5", "--levels", "2", "--singles", "5"] : [],
+);
+log(`stream: ${JSON.stringify(report.stream).slice(0, 300)}`);
+log("\n== sync-orders over 1,000 open orders (bench/sync.ts) ==");
+report.sync = await childBench(
+  "sync.ts",
+  quick ? ["--accounts", "10", "--orders", "4"] : [],
+);
+log(`sync: ${JSON.stringify(report.sync).slice(0, 300)}`);
+
 const { measureBundles } = await import("./bundle_size.ts");
 const deploy = await measureBundles();
 report.deploy = deploy;

@@ -249,7 +249,55 @@ ${throughputTable(z.throughput)}
 CPU is user + system time from /proc of every process of the run (the bench client, the
 stack's Deno process with gateway, functions and simulator, Postgres), divided by the orders
 answered; "whole machine" counts the other work sharing the cores as well.
-${r.deploy ? deploySection(r.deploy) : ""}`;
+${r.stream ? streamSection(r.stream) : ""}${r.sync ? syncSection(r.sync) : ""}${
+    r.deploy ? deploySection(r.deploy) : ""
+  }`;
+}
+
+/** Fill-to-record latency of stream-fills and what it costs Binance (bench/stream.ts). */
+function streamSection(x: R): string {
+  const row = (name: string, s: R, n: number) =>
+    `| ${name} | ${n} | ${s.median} | ${s.p95} | ${s.p99} | ${s.mean} |`;
+  return `
+## Fills from Binance's user data stream (stream-fills)
+Latency is the database's commit time of each fill minus Binance's execution time of its trade (no
+call from the user; bench/stream.ts, ${x.accounts} accounts followed by one run).
+
+| case | fills | p50 (ms) | p95 (ms) | p99 (ms) | mean (ms) |
+|---|---|---|---|---|---|
+${
+    row(
+      "bursts: a price step fills one order of every account at once",
+      x.latency_ms,
+      x.fills_recorded,
+    )
+  }
+${row("single fills, one at a time", x.single_latency_ms, x.single_fills_recorded)}
+
+Binance weight: ${x.ws.weight_per_account_per_run} per account per run on the WebSocket API
+(${x.ws.connections} connection(s)); REST requests while filling: ${x.rest_requests_while_filling}
+(the first look-up of each newly followed account's open orders: ${x.rest_requests_first_lookups}).
+Before the stream, a fill waited for the next sync-orders run: up to a minute.
+`;
+}
+
+/** sync-orders over many open orders (bench/sync.ts). */
+function syncSection(x: R): string {
+  const rows = (x.runs as R[]).map((r) =>
+    `| ${r.label} | ${r.ms} | ${r.weight} | ${r.requests} | ${r.recorded} | ${r.unchanged} | ${r.deferred} | ${r.failed} |`
+  );
+  return `
+## sync-orders: ${x.open_orders} open orders over ${x.accounts} accounts
+One run per row, runs a minute apart (Binance's weight window reset in between); the run's weight
+cap is ${x.weight_cap} (\`SYNC_WEIGHT_PER_RUN\`). Asking Binance per order would cost
+${x.per_order_design_weight} weight every run, before any trades.
+
+| run | wall (ms) | weight | requests | recorded | unchanged | deferred | failed |
+|---|---|---|---|---|---|---|---|
+${rows.join("\n")}
+
+Fills recorded: ${x.fills_recorded}; orders still open after: ${x.open_after}.
+`;
 }
 
 /** Where the database's share of the overhead goes: Postgres's own time per call. */
