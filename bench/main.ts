@@ -1,7 +1,7 @@
 /**
  * `deno task bench [--quick]`: latency, cold start, requests, memory and throughput of the
  * functions on a throwaway local stack with the simulator (full catalogue), against the floor
- * (raw ccxt) and the original design (../shared/seed: a Node ccxt service over stdin/stdout).
+ * (raw ccxt) and the original design (the first spec: a Node ccxt service over stdin/stdout, rebuilt in bench/original/).
  * Writes bench/REPORT.md and bench/report.json. Loopback only; every loop is bounded.
  */
 import { parseArgs } from "node:util";

@@ -1,5 +1,5 @@
 /**
- * The original design (../shared/seed): a Node.js ccxt service spawned with a package runner
+ * The original design (the first spec, rebuilt in bench/original/): a Node.js ccxt service spawned with a package runner
  * (`npm run start`), driven over stdin/stdout JSON-RPC, one request at a time behind a mutex
  * as the seed's Go client does. bench/original/ holds the service; its README comment says
  * what was kept from the seed.

@@ -171,7 +171,7 @@ With 20 ms added by the simulator to every request (a real network):
 
 ${latencyTable(l)}
 
-## The original design (../shared/seed)
+## The original design (the first spec: a Node ccxt service behind Go)
 A Node.js ccxt service spawned with \`npm run start\`, JSON-RPC over stdin/stdout, one request
 at a time behind a mutex (bench/original/). Same simulator, same machine.
 
