@@ -149,7 +149,7 @@ Deno.test({
         timer = setTimeout(() => c.close(), 8_000);
       },
     });
-    const started = Date.now();
+    // Had the server waited for the whole body ("{"), it would answer 400 (not JSON), not 408.
     const res = await fetch(`${info.functions_url}/create-order`, {
       method: "POST",
       headers: { authorization: `Bearer ${t.token}`, "content-type": "application/json" },
@@ -159,6 +159,5 @@ Deno.test({
     clearTimeout(timer);
     assert.equal(res.status, 408, JSON.stringify(body));
     assert.equal(body.error.code, "REQUEST_TIMEOUT");
-    assert.ok(Date.now() - started < 7_000, "answered before the body would have ended");
   },
 });
