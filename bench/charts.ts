@@ -79,7 +79,7 @@ function svgOf(p: Plot): string {
       for (const [i, [a, b]] of s.points.entries()) {
         out.push(
           `<circle cx="${x(a)}" cy="${y(b)}" r="4.5" fill="${s.color}"/>`,
-          i === s.points.length - 1 && x(a) > W / 2
+          i === s.points.length - 1 && x(a) > W * 0.8
             ? `<text x="${x(a) - 7}" y="${
               y(b) - 10
             }" font-size="12" fill="${s.color}" text-anchor="end">${esc(s.labels[i] ?? "")}</text>`
