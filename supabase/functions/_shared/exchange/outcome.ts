@@ -56,7 +56,7 @@ export interface Rule {
 const REQUEST_ISSUES = Array.from({ length: 100 }, (_, i) => -1100 - i).filter((c) => c !== -1121);
 
 /** The classification table, in order; the first matching rule wins. */
-export const RULES: readonly Rule[] = [
+const RULES: readonly Rule[] = [
   // No answer at all (timeout, reset, refused connection after sending): status unknown.
   { status: "timeout", class: "ambiguous", answer: "EXCHANGE_TIMEOUT" },
   { status: "none", class: "ambiguous", answer: "EXCHANGE_UNAVAILABLE" },
@@ -116,7 +116,7 @@ export const RULES: readonly Rule[] = [
 ];
 
 /** Binance's `{code, msg}` from a raw answer body, when it is one. */
-export function binanceError(body: string | undefined): { code: number; msg: string } | undefined {
+function binanceError(body: string | undefined): { code: number; msg: string } | undefined {
   if (!body) return undefined;
   try {
     const parsed = JSON.parse(body);
@@ -151,7 +151,7 @@ function statusMatches(
 }
 
 /** The first rule for an answer. */
-export function ruleFor(
+function ruleFor(
   kind: RequestKind,
   status: number | undefined,
   code: number | undefined,
@@ -178,7 +178,7 @@ export interface Failure {
 }
 
 /** Default seconds to wait after a 429/418 when Binance gave no Retry-After. */
-export const DEFAULT_RETRY_AFTER_SECONDS = 30;
+const DEFAULT_RETRY_AFTER_SECONDS = 30;
 
 function retryAfterOf(answer: ExchangeAnswer, msg: string | undefined, now: number): number {
   for (const [k, v] of Object.entries(answer.headers ?? {})) {

@@ -13,8 +13,6 @@ import { type SyncOrdersInput, syncOrdersInput } from "../schemas.ts";
 import { dbCall } from "./common.ts";
 import { type Outcome, syncAccount, WeightBudget } from "./sync_account.ts";
 
-export { MIN_SAFE_AGE_SECONDS } from "./sync_account.ts";
-
 /** Runs `f` over `items`, at most `limit` at a time, keeping the order of the results. */
 async function mapLimited<T, R>(items: T[], limit: number, f: (x: T) => Promise<R>) {
   const results: R[] = new Array(items.length);
