@@ -3,7 +3,8 @@
  * function's own modules plus every npm package folder of its resolution, whole (the bundle's
  * virtual file system takes package folders, not the files a module graph reaches). The
  * resolution is what `deno info` finds from the function's entry point with the functions'
- * import map (supabase/config.toml), closed over package dependencies. Sizes are raw and
+ * import map (supabase/config.toml), following code imports only, closed over package
+ * dependencies. Sizes are raw and
  * brotli-compressed (quality 9, one stream per package). Prints JSON; bench/main.ts puts it in
  * the report.
  */
@@ -65,6 +66,34 @@ function packageSize(npmCache: string, name: string, version: string): Promise<P
   return p;
 }
 
+interface GraphModule {
+  specifier: string;
+  local?: string;
+  npmPackage?: string;
+  dependencies?: { code?: { specifier: string } }[];
+}
+
+/**
+ * The modules a function's code reaches from its entry: imports that only bring types (`import
+ * type`, `@ts-types`, a .d.ts) are left out, as Supabase's bundler builds the code graph only.
+ */
+export function codeGraph(
+  info: { roots: string[]; modules: GraphModule[]; redirects: Record<string, string> },
+): GraphModule[] {
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Map<string, GraphModule>();
+  const queue = [...info.roots];
+  while (queue.length) {
+    let spec = queue.pop()!;
+    spec = info.redirects[spec] ?? spec;
+    const m = bySpecifier.get(spec);
+    if (!m || seen.has(spec)) continue;
+    seen.set(spec, m);
+    for (const d of m.dependencies ?? []) if (d.code) queue.push(d.code.specifier);
+  }
+  return [...seen.values()];
+}
+
 export async function measureBundles() {
   const { npmCache } = await denoJson(["info", "--json"]);
   const importMap = `${root}supabase/functions/import_map.json`;
@@ -84,15 +113,12 @@ export async function measureBundles() {
       string,
       { name: string; version: string; dependencies: string[] }
     >;
-    // Roots: the npm specifiers the graph imports; then their dependencies.
+    const modules = codeGraph(info);
+    // Roots: the npm specifiers the code graph imports; then their dependencies.
     const wanted = new Set<string>();
     const queue: string[] = [];
-    for (const m of info.modules as { specifier: string }[]) {
-      const spec = m.specifier.match(/^npm:\/?(@?[^@/]+(?:\/[^@/]+)?)@([^/]+)/);
-      if (!spec) continue;
-      for (const [id, p] of Object.entries(pkgs)) {
-        if (p.name === spec[1] && p.version === spec[2]) queue.push(id);
-      }
+    for (const m of modules) {
+      if (m.npmPackage) queue.push(m.npmPackage);
     }
     while (queue.length) {
       const id = queue.pop()!;
@@ -105,7 +131,7 @@ export async function measureBundles() {
     );
     let localRaw = 0;
     const localChunks: Uint8Array[] = [];
-    for (const m of info.modules as { local?: string; specifier: string }[]) {
+    for (const m of modules) {
       if (m.specifier.startsWith("file:") && m.local) {
         const bytes = await Deno.readFile(m.local);
         localRaw += bytes.length;

@@ -3,7 +3,7 @@
  * classes they would from api.binance.com; signatures, timestamps and limits are enforced.
  */
 import assert from "node:assert/strict";
-import ccxt from "ccxt";
+import { ccxt } from "../../supabase/functions/_shared/exchange/ccxt.ts";
 import {
   binanceUrlsFor,
   createBinance,

@@ -3,7 +3,7 @@
  * keys, seen through real ccxt built by the product's factory.
  */
 import assert from "node:assert/strict";
-import ccxt from "ccxt";
+import { ccxt } from "../../supabase/functions/_shared/exchange/ccxt.ts";
 import { createBinance } from "../../supabase/functions/_shared/exchange/binance.ts";
 import { control, sanitize, trader, withSim } from "./test_helpers.ts";
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import ccxt from "ccxt";
+import { ccxt } from "../../supabase/functions/_shared/exchange/ccxt.ts";
 import { createBinance } from "../../supabase/functions/_shared/exchange/binance.ts";
 import { control, sanitize, withSim } from "./test_helpers.ts";
 

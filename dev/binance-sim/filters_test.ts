@@ -4,7 +4,7 @@
  * with errors.md "Filter failures" messages; and what the product makes of a -1013.
  */
 import assert from "node:assert/strict";
-import ccxt from "ccxt";
+import { ccxt } from "../../supabase/functions/_shared/exchange/ccxt.ts";
 import { classifyFailure } from "../../supabase/functions/_shared/exchange/outcome.ts";
 import { AppError, ERROR_CODES } from "../../supabase/functions/_shared/errors.ts";
 import type { ExchangeMarket } from "../../supabase/functions/_shared/exchange/pool.ts";

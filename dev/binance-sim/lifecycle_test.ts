@@ -4,7 +4,7 @@
  * the control API gives Binance's answers (errors.md "Market is closed.").
  */
 import assert from "node:assert/strict";
-import ccxt from "ccxt";
+import { ccxt } from "../../supabase/functions/_shared/exchange/ccxt.ts";
 import { createBinance } from "../../supabase/functions/_shared/exchange/binance.ts";
 import { startSimulator } from "./server.ts";
 import { control, sanitize, trader, withSim } from "./test_helpers.ts";

@@ -5,7 +5,7 @@
  * count against the unfilled order limit, cancels do not give the count back.
  */
 import assert from "node:assert/strict";
-import ccxt from "ccxt";
+import { ccxt } from "../../supabase/functions/_shared/exchange/ccxt.ts";
 import { control, sanitize, trader, withSim } from "./test_helpers.ts";
 
 /** A header of ccxt's last answer (ccxt keeps the server's capitalisation). */

@@ -4,7 +4,7 @@
  * order it is rejected (-2010) before anything fills.
  */
 import assert from "node:assert/strict";
-import ccxt from "ccxt";
+import { ccxt } from "../../supabase/functions/_shared/exchange/ccxt.ts";
 import { control, sanitize, trader, withSim } from "./test_helpers.ts";
 
 type SimAccount = { balances: Record<string, { free: string }>; orders: unknown[] };

@@ -4,7 +4,7 @@
  * price first, in time order (rest-api.md "Account trade list").
  */
 import assert from "node:assert/strict";
-import ccxt from "ccxt";
+import { ccxt } from "../../supabase/functions/_shared/exchange/ccxt.ts";
 import { control, sanitize, trader, withSim } from "./test_helpers.ts";
 
 type SimOrder = {

@@ -5,7 +5,7 @@
  * (rest-api.md "Query order" / "Cancel order", errors.md -2039).
  */
 import assert from "node:assert/strict";
-import ccxt from "ccxt";
+import { ccxt } from "../../supabase/functions/_shared/exchange/ccxt.ts";
 import { sanitize, signedFetch, trader, withSim } from "./test_helpers.ts";
 
 const code = (c: number) => (e: Error) => e instanceof ccxt.BaseError && e.message.includes(`${c}`);

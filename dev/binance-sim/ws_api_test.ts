@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import ccxt from "ccxt";
+import { ccxt } from "../../supabase/functions/_shared/exchange/ccxt.ts";
 import { control, sanitize, trader, withSim } from "./test_helpers.ts";
 import type { Simulator } from "./server.ts";
 
@@ -99,7 +99,7 @@ Deno.test({
         assert.equal(Number(btc.f), 1 + 0.01 - 0.00001);
 
         // ccxt's own WebSocket parser reads the events as the product does.
-        const pro = new ccxt.pro.binance();
+        const pro = new ccxt.proBinance();
         pro.setMarketsFromExchange(t.exchange);
         const parsed = pro.parseWsOrder(filled);
         assert.equal(parsed.symbol, "BTC/USDT");

@@ -32,8 +32,8 @@ export interface ExchangePoolOptions {
   cacheSize: number;
   store: MarketsStore;
   /**
-   * Reports where markets came from (`db`, `exchange`) and how ccxt was loaded (`binance-only`
-   * or `full`, exchange/ccxt.ts), for logs and benchmarks.
+   * Reports where markets came from (`db`, `exchange`) and how ccxt was loaded (always
+   * `binance-only` now, exchange/ccxt.ts), for logs and benchmarks.
    */
   onMarkets?: (source: "db" | "exchange", ms: number, ccxt: typeof ccxtLoadedFrom) => void;
 }

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { AppError } from "../errors.ts";
 import type { StreamAccount } from "../db.ts";
 import type { BinanceEnvironment } from "../exchange/binance.ts";
+import { ccxt } from "../exchange/ccxt.ts";
 import { defineOperation, type OperationContext } from "../operation.ts";
 import {
   accountExchange,
@@ -64,10 +65,7 @@ async function parserFor(
 ): Promise<Parser> {
   let parser = cache.get(environment);
   if (!parser) {
-    // ccxt pro's parsers live only in the full entry: loaded here, by this function alone, so
-    // the other functions keep loading just the binance part (exchange/ccxt.ts).
-    const ccxt = (await import("ccxt")).default;
-    parser = new ccxt.pro.binance({ options: { defaultType: "spot" } });
+    parser = new ccxt.proBinance({ options: { defaultType: "spot" } });
     parser.setMarketsFromExchange(await ctx.deps.exchanges.markets(environment));
     cache.set(environment, parser);
   }
