@@ -26,7 +26,11 @@ export interface PrepareResult {
 
 export async function prepareDatabase(
   url: string,
-  opts: { seed?: boolean } = {},
+  opts: {
+    seed?: boolean;
+    /** Apply only the migrations up to this version (bench/sql_calls.ts: the baseline). */
+    until?: string;
+  } = {},
 ): Promise<PrepareResult> {
   const sql = postgres(url, { max: 1, prepare: false, onnotice: () => {} });
   try {
@@ -65,6 +69,7 @@ export async function prepareDatabase(
       const m = /^(\d+)_?(.*)\.sql$/.exec(file);
       if (!m) continue;
       const [, version, name] = m;
+      if (opts.until !== undefined && version > opts.until) continue;
       const text = await Deno.readTextFile(new URL(file, MIGRATIONS_DIR));
       await sql.begin(async (tx) => {
         await tx`select pg_catalog.pg_advisory_xact_lock(${LOCK_KEY})`;
