@@ -47,6 +47,9 @@ export interface CpuSnapshot {
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
+/** Names for processes the bench starts, so the CPU tables tell them apart. */
+const processLabels = new Map<number, string>();
+
 export async function cpuSnapshot(rootPid = Deno.pid): Promise<CpuSnapshot> {
   const all: { pid: number; ppid: number; name: string; ms: number }[] = [];
   for await (const e of Deno.readDir("/proc")) {
@@ -60,11 +63,8 @@ export async function cpuSnapshot(rootPid = Deno.pid): Promise<CpuSnapshot> {
       all.push({
         pid: Number(e.name),
         ppid: Number(f[1]),
-        name: Number(e.name) === rootPid
-          ? "bench client"
-          : name.startsWith("postgres")
-          ? "postgres"
-          : name,
+        name: Number(e.name) === rootPid ? "bench client" : processLabels.get(Number(e.name)) ??
+          (name.startsWith("postgres") ? "postgres" : name),
         ms: (Number(f[11]) + Number(f[12])) * TICK_MS,
       });
     } catch {
@@ -114,8 +114,10 @@ export function cpuPerOrder(a: CpuSnapshot, b: CpuSnapshot, orders: number) {
 }
 
 export interface ChildStack {
+  /** The stack's addresses; `functions_url` is the gateway process of its own (below). */
   info: StackInfo;
   pid: number;
+  gatewayPid: number;
   stop(): Promise<void>;
 }
 
@@ -157,24 +159,57 @@ export async function startChildStack(extraEnv: Record<string, string> = {}): Pr
     stderr: "inherit",
   }).spawn();
   const deadline = Date.now() + 120_000;
+  let info: StackInfo;
   for (;;) {
     try {
-      const info = JSON.parse(await Deno.readTextFile(file)) as StackInfo;
+      info = JSON.parse(await Deno.readTextFile(file)) as StackInfo;
       await liftTenantBudgets(info);
-      return {
-        info,
-        pid: proc.pid,
-        async stop() {
-          proc.kill("SIGTERM");
-          await proc.status;
-          await Deno.remove(dir, { recursive: true }).catch(() => {});
-        },
-      };
+      break;
     } catch {
-      if (Date.now() > deadline) throw new Error("stack did not start");
+      if (Date.now() > deadline) {
+        proc.kill("SIGTERM");
+        throw new Error("stack did not start");
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+  // The functions in a process of their own, as deployed: the simulator's work and heap (every
+  // order it ever matched) would otherwise share their event loop and garbage collector, which
+  // the floor (raw ccxt in the bench client) does not.
+  const gateway = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}dev/gateway_main.ts`, "--stack-file", file],
+    env: { BINANCE_IP_WEIGHT_SOFT_LIMIT: "1000000000", ...extraEnv },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = gateway.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let head = "";
+  while (!head.includes("\n")) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error("the functions' gateway did not start");
+    head += value;
+  }
+  // Its request log is not needed: drained so the pipe never fills.
+  (async () => {
+    while (!(await lines.read()).done) { /* drain */ }
+  })();
+  processLabels.set(proc.pid, "simulator");
+  processLabels.set(gateway.pid, "functions");
+  const { url } = JSON.parse(head.split("\n").find((l) => l.startsWith('{"url"'))!) as {
+    url: string;
+  };
+  return {
+    info: { ...info, functions_url: `${url}/functions/v1` },
+    pid: proc.pid,
+    gatewayPid: gateway.pid,
+    async stop() {
+      gateway.kill("SIGTERM");
+      await gateway.status;
+      proc.kill("SIGTERM");
+      await proc.status;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
 }
 
 export async function sim<T = unknown>(

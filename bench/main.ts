@@ -23,6 +23,7 @@ import {
 } from "./lib.ts";
 import { freePort } from "../dev/ports.ts";
 import { measureOriginal } from "./original.ts";
+import { codeGraph } from "./bundle_size.ts";
 import postgres from "postgres";
 
 const { values } = parseArgs({
@@ -31,6 +32,8 @@ const { values } = parseArgs({
 });
 const quick = values.quick === true;
 const N = quick ? 30 : 200;
+/** create-order's paired samples: enough that p99 rests on ten samples, not two. */
+const N_PAIRED = quick ? 50 : 1000;
 const THROUGHPUT_SECONDS = quick ? 2 : 5;
 const THROUGHPUT_MAX = quick ? 800 : 5000;
 const MEMORY_ACCOUNTS = quick ? [1, 20, 50] : [1, 100, 1000];
@@ -157,7 +160,7 @@ async function pairedCreateOrder(stack: ChildStack, floorAccount: Account, fnAcc
   await ex.loadMarkets();
   const floor: number[] = [];
   const product: number[] = [];
-  for (let i = 0; i < N + 10; i++) {
+  for (let i = 0; i < N_PAIRED + 10; i++) {
     let t = performance.now();
     await ex.createOrder("BTC/USDT", "market", "buy", 0.0001);
     const f = performance.now() - t;
@@ -233,8 +236,47 @@ async function functionLock(name: string): Promise<string> {
     stderr: "null",
   }).output();
   if (!out.success) throw new Error(`deno cache of ${name} failed`);
+  await keepCodePackagesOnly(name, file);
   locks.set(name, file);
   return file;
+}
+
+/**
+ * `deno cache` also locks the packages that only bring types (the npm ccxt behind the generated
+ * binance part's .d.ts). A deployed bundle's npm snapshot holds only what the code reaches
+ * (bench/bundle_size.ts, codeGraph), and each locked package costs the process memory at start
+ * (~12 MB for ccxt's, measured), so the lock keeps only those.
+ */
+async function keepCodePackagesOnly(name: string, lockFile: string) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "info",
+      "--json",
+      "--no-config",
+      "--import-map",
+      `${root}supabase/functions/import_map.json`,
+      `${root}supabase/functions/${name}/index.ts`,
+    ],
+    stderr: "null",
+  }).output();
+  const info = JSON.parse(new TextDecoder().decode(out.stdout));
+  const pkgs = info.npmPackages as Record<string, { dependencies: string[] }>;
+  const keep = new Set<string>();
+  const queue = codeGraph(info).flatMap((m) => m.npmPackage ? [m.npmPackage] : []);
+  while (queue.length) {
+    const id = queue.pop()!;
+    if (keep.has(id)) continue;
+    keep.add(id);
+    queue.push(...(pkgs[id]?.dependencies ?? []));
+  }
+  const lock = JSON.parse(await Deno.readTextFile(lockFile));
+  lock.npm = Object.fromEntries(Object.entries(lock.npm ?? {}).filter(([id]) => keep.has(id)));
+  lock.specifiers = Object.fromEntries(
+    Object.entries(lock.specifiers ?? {}).filter(([spec, v]) =>
+      keep.has(`${spec.replace(/^npm:/, "").replace(/@[^@]+$/, "")}@${v}`)
+    ),
+  );
+  await Deno.writeTextFile(lockFile, JSON.stringify(lock, null, 2) + "\n");
 }
 
 /**
@@ -334,6 +376,54 @@ async function coldStart(stack: ChildStack, a: Account, marketsCached: boolean) 
     total_ms: Math.round(t2 - t0),
     exchange_requests: reqs.map((r) => `${r.method} ${r.path}`),
   };
+}
+
+/**
+ * What a function's idle RSS is made of: a fresh process per line that imports one part of the
+ * function's graph (with the functions' import map) and reads its own RSS, against an empty one.
+ */
+async function idleBreakdown() {
+  const parts: [string, string][] = [
+    ["nothing (Deno 2.1.4's own floor)", ""],
+    ["ccxt's generated binance part", "./_shared/exchange/ccxt.ts"],
+    ["zod", "zod"],
+    ["jose", "jose"],
+    ["postgres.js", "postgres"],
+    ["the HTTP wrapper and its imports (auth, errors, logging)", "./_shared/http/server.ts"],
+    ["the whole create-order function, listening", "./create-order/index.ts"],
+  ];
+  const out: { part: string; rss_mib: number }[] = [];
+  for (const [part, spec] of parts) {
+    const file = `${root}supabase/functions/.idle-probe-${Deno.pid}.ts`;
+    const imp = spec ? `import ${JSON.stringify(spec)};\n` : "";
+    await Deno.writeTextFile(
+      file,
+      imp + `const m = Deno.readTextFileSync("/proc/self/status").match(/VmRSS:\\s*(\\d+)/);\n` +
+        `console.log(Math.round(Number(m?.[1]) / 1024));\nDeno.exit(0);\n`,
+    );
+    try {
+      const samples: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "-A",
+            "--no-config",
+            "--import-map",
+            `${root}supabase/functions/import_map.json`,
+            file,
+          ],
+          env: { PORT: "0", HOST: "127.0.0.1" },
+          stderr: "null",
+        }).output();
+        samples.push(Number(new TextDecoder().decode(res.stdout).trim()));
+      }
+      out.push({ part, rss_mib: samples.sort((a, b) => a - b)[1] });
+    } finally {
+      await Deno.remove(file).catch(() => {});
+    }
+  }
+  return out;
 }
 
 /**
@@ -489,6 +579,8 @@ for (const latency of [0, 20]) {
       section.memory = await memory(stack, accounts.slice(4), HEAP_SETTINGS[0]);
       section.memory_small_heap = await memory(stack, accounts.slice(4), HEAP_SETTINGS[1]);
       log(`memory: ${JSON.stringify([section.memory, section.memory_small_heap])}`);
+      section.idle_breakdown = await idleBreakdown();
+      log(`idle: ${JSON.stringify(section.idle_breakdown)}`);
       section.throughput = await throughput(stack, accounts);
       log(`throughput: ${JSON.stringify(section.throughput)}`);
     }

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { startGateway } from "./gateway.ts";
-import type { StackInfo } from "./stack.ts";
+import { passThrough, type StackInfo } from "./stack.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -33,6 +33,8 @@ const gateway = startGateway({
     BINANCE_TIMEOUT_MS: Deno.env.get("BINANCE_TIMEOUT_MS") ?? "3000",
     SUBMIT_LEASE_SECONDS: Deno.env.get("SUBMIT_LEASE_SECONDS") ?? "15",
     TRADING_DB_TIMEOUT_MS: Deno.env.get("TRADING_DB_TIMEOUT_MS") ?? "3000",
+    // The same pass-through as the stack's own gateway (e.g. the bench's lifted weight guard).
+    ...passThrough(),
   },
   hooks: crashRate > 0 || afterExchangeUrl
     ? {

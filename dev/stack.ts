@@ -234,7 +234,8 @@ const FUNCTION_SETTINGS = [
   "STREAM_MAX_ACCOUNTS",
 ];
 
-function passThrough(): Record<string, string> {
+/** The function settings of this process's environment, handed on to the functions. */
+export function passThrough(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of FUNCTION_SETTINGS) {
     const value = Deno.env.get(name);
