@@ -385,10 +385,10 @@ async function coldStart(stack: ChildStack, a: Account, marketsCached: boolean) 
 async function idleBreakdown() {
   const parts: [string, string][] = [
     ["nothing (Deno 2.1.4's own floor)", ""],
-    ["ccxt's generated binance part", "./_shared/exchange/ccxt.ts"],
-    ["zod", "zod"],
-    ["jose", "jose"],
-    ["postgres.js", "postgres"],
+    ["ccxt's binance part (generated)", "./_shared/vendor/ccxt_binance.js"],
+    ["zod (generated)", "./_shared/vendor/zod.js"],
+    ["jose (generated)", "./_shared/vendor/jose.js"],
+    ["postgres.js (npm package)", "postgres"],
     ["the HTTP wrapper and its imports (auth, errors, logging)", "./_shared/http/server.ts"],
     ["the whole create-order function, listening", "./create-order/index.ts"],
   ];

@@ -2,7 +2,7 @@
  * `deno task openapi`: writes docs/openapi.json (OpenAPI 3.1) from the functions' zod
  * schemas: requests from _shared/schemas.ts (as inputs), responses from _shared/responses.ts.
  */
-import { z } from "zod";
+import { z } from "../supabase/functions/_shared/vendor/zod.js";
 import { operations } from "../supabase/functions/_shared/ops/index.ts";
 import { ERROR_CODES } from "../supabase/functions/_shared/errors.ts";
 import { errorBody, responses } from "../supabase/functions/_shared/responses.ts";

@@ -4,7 +4,7 @@
  * _shared/responses.ts as the functions answer). Run by `deno task openapi`; a test checks
  * that the committed file is current.
  */
-import { z } from "zod";
+import { z } from "../supabase/functions/_shared/vendor/zod.js";
 import * as req from "../supabase/functions/_shared/schemas.ts";
 import { errorBody, responses } from "../supabase/functions/_shared/responses.ts";
 import { ERROR_CODES } from "../supabase/functions/_shared/errors.ts";

@@ -11,7 +11,7 @@
  *   constant time), or a verified JWT whose role is `service_role`. It must name `user_id`.
  * - Anything else, including the anon key: UNAUTHORIZED.
  */
-import * as jose from "jose";
+import * as jose from "./vendor/jose.js";
 import { AppError } from "./errors.ts";
 
 export type Caller =

@@ -3,7 +3,7 @@
  * of HTTP. The wrapper (http/server.ts) authenticates, validates and maps errors; the local
  * gateway and the tests call the very same operations.
  */
-import type { z } from "zod";
+import type { z } from "./vendor/zod.js";
 import type { Authenticator, Caller } from "./auth.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db.ts";

@@ -3,7 +3,7 @@
  * (docs/openapi.json) and the TypeScript client's types come from here; an end-to-end test
  * validates real responses against them.
  */
-import { z } from "zod";
+import { z } from "./vendor/zod.js";
 import { ERROR_CODES } from "./errors.ts";
 
 const decimal = z.string().regex(/^-?\d+(\.\d+)?$/).describe("exact decimal");

@@ -4,7 +4,7 @@
  * Money is a positive decimal given as a JSON number or a string; it is carried on as an
  * exact decimal string.
  */
-import { z } from "zod";
+import { z } from "./vendor/zod.js";
 import { DECIMAL_RE } from "./decimal.ts";
 
 const MAX_DECIMAL_LENGTH = 40;

@@ -3,7 +3,7 @@
  * JSON, authentication, validation, one JSON log line per request, and the one place where
  * any thrown error becomes an HTTP response.
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { AppError, errorBody, toAppError } from "../errors.ts";
 import { describeError, jsonLogger, type Logger } from "../log.ts";
 import type { Deps, Method, Operation, OperationContext, Timings } from "../operation.ts";

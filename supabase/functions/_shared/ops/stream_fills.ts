@@ -9,7 +9,7 @@
  * (`EdgeRuntime.waitUntil` on Supabase); `wait: true` answers with the run's figures at its
  * end (tests, operators).
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { AppError } from "../errors.ts";
 import type { StreamAccount } from "../db.ts";
 import type { BinanceEnvironment } from "../exchange/binance.ts";

@@ -1,5 +1,5 @@
 /**
- * Types of the generated module vendor/ccxt_binance.js (dev/ccxt_bundle.ts): ccxt's own, for
+ * Types of the generated module vendor/ccxt_binance.js (dev/vendor_build.ts): ccxt's own, for
  * the parts the build exports. A type-only reference: Supabase's bundler builds the code graph
  * only, so the npm package never enters a deploy bundle through this file.
  */

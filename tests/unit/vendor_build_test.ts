@@ -1,27 +1,45 @@
 /**
- * The generated binance part of ccxt (dev/ccxt_bundle.ts) is the pinned package's code, reaches
- * nothing outside the runtime, and behaves as the package's own `binance` class does.
+ * The generated modules (dev/vendor_build.ts) are the pinned packages' code and reach nothing
+ * outside the runtime; ccxt's binance part behaves as the package's own `binance` class does.
  */
 import assert from "node:assert";
 import ccxtPackage from "ccxt";
 import { ccxt } from "../../supabase/functions/_shared/exchange/ccxt.ts";
-import { BUNDLE_PATH, bundleIsCurrent } from "../../dev/ccxt_bundle.ts";
+import { isCurrent, MODULES, vendorPath } from "../../dev/vendor_build.ts";
 
-const source = await Deno.readTextFile(BUNDLE_PATH);
+const sources = new Map(
+  await Promise.all(
+    MODULES.map(async (m) => [m.pkg, await Deno.readTextFile(vendorPath(m.file))] as const),
+  ),
+);
+const source = sources.get("ccxt")!;
 
-Deno.test("the generated module was built from the ccxt version deno.json pins", async () => {
-  assert.ok(await bundleIsCurrent(), `${BUNDLE_PATH} is stale: run deno task build`);
-});
-
-Deno.test("the generated module imports only the runtime's node: modules", () => {
-  const staticImports = [...source.matchAll(/^import\s[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1]);
-  const literalDynamic = [...source.matchAll(/\bimport\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]);
-  for (const spec of [...staticImports, ...literalDynamic]) {
-    assert.match(spec, /^node:/, `${spec} would need a package in the deploy bundle`);
+Deno.test("each generated module was built from the version deno.json pins", async () => {
+  for (const m of MODULES) {
+    assert.ok(await isCurrent(m), `${m.file} is stale: run deno task build`);
   }
 });
 
+Deno.test("the generated modules import only the runtime's node: modules", () => {
+  for (const [pkg, text] of sources) {
+    // Minified: an import may follow a semicolon on the same line.
+    const staticImports = [...text.matchAll(/(?:^|;)import\s*[^;()]*?from\s*"([^"]+)"/gm)].map((
+      m,
+    ) => m[1]);
+    const literalDynamic = [...text.matchAll(/\bimport\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]);
+    for (const spec of [...staticImports, ...literalDynamic]) {
+      assert.match(spec, /^node:/, `${pkg}: ${spec} would need a package in the deploy bundle`);
+    }
+  }
+  // The check sees ccxt's one static import of a built-in.
+  assert.match(source, /import\s*\w+\s*from\s*"node:crypto"/);
+});
+
 Deno.test("what the build leaves out serves other exchanges, Node's fetch path and compressed frames", () => {
+  // Binance's classes never reach StarkNet signing (only StarkNet exchanges call it).
+  for (const Cls of [ccxt.binance, ccxt.proBinance]) {
+    assert.doesNotMatch(String(Cls), /starknet|pedersen|poseidon/i);
+  }
   const leftOut = [...source.matchAll(/Error\("(\S+) is not part of this build of ccxt/g)]
     .map((m) => m[1]).sort();
   assert.deepStrictEqual(leftOut, [
@@ -29,6 +47,7 @@ Deno.test("what the build leaves out serves other exchanges, Node's fetch path a
     "../static_dependencies/dydx-v4-client/cosmos/tx/signing/v1beta1/signing.js",
     "../static_dependencies/dydx-v4-client/cosmos/tx/v1beta1/tx.js",
     "../static_dependencies/dydx-v4-client/registry.js",
+    "@scure/starknet",
     "fflate",
     "protobufjs/minimal.js",
     "undici",
