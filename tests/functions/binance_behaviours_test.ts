@@ -94,6 +94,7 @@ Deno.test({
       const ids = fills.map((f) => BigInt(f.exchange_trade_id));
       assert.deepEqual([...ids].sort((a, b) => (a < b ? -1 : 1)), ids, "in trade order");
       const final = await t.call("fetch-order", ref);
+      assert.equal(final.status, 200, JSON.stringify(final.body));
       // 0.1% commission in SOL on each buy fill (faqs/commission_faq.md).
       assert.equal(Number(final.body.position.quantity), 0.999);
     } finally {

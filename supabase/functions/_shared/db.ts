@@ -137,7 +137,7 @@ export interface Db {
     exchangeOrderId: string | null,
     clientOrderId: string | null,
     weight?: Weight,
-  ): Promise<AccountContext & { order: OrderRow | null }>;
+  ): Promise<AccountContext & { order: OrderRow | null; position: PositionRow | null }>;
   ordersToSync(userId: string | null, minAgeSeconds: number, limit: number): Promise<SyncBatch[]>;
   /** Records that sync-orders compared these orders (row ids) with Binance now. */
   markSynced(orderIds: string[]): Promise<void>;

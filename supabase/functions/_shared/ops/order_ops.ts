@@ -3,7 +3,8 @@
  * Both refresh the stored order, its fills and its position from Binance's answer.
  */
 import { AppError } from "../errors.ts";
-import type { AccountContext, OrderRow } from "../db.ts";
+import type { AccountContext, OrderRow, PositionRow } from "../db.ts";
+import { compare, DECIMAL_RE } from "../decimal.ts";
 import type { Binance } from "../exchange/binance.ts";
 import { defineOperation, type OperationContext } from "../operation.ts";
 import {
@@ -31,6 +32,8 @@ type CcxtOrder = Record<string, any>;
 interface Located {
   ctx: AccountContext;
   stored: OrderRow | null;
+  /** The stored order's position (find_order), for answers that need no recording. */
+  position: PositionRow | null;
   exchange: Binance;
   /** ccxt arguments naming the order on Binance. */
   id: string;
@@ -61,6 +64,7 @@ async function locate(
   return {
     ctx: found,
     stored,
+    position: found.position ?? null,
     exchange,
     id: exchangeId ?? "",
     params: exchangeId === undefined && clientId ? { origClientOrderId: clientId } : {},
@@ -88,6 +92,30 @@ export async function recordFromExchange(
   };
 }
 
+const FINAL = new Set(["closed", "canceled", "expired", "rejected"]);
+
+/**
+ * Whether Binance's answer tells nothing the stored order does not: the stored order is final
+ * (record_order keeps a final status), it is the same order, and Binance reports the same
+ * status and the same executed quantity (rest-api.md "Query order": `status`, `executedQty`),
+ * so there is no fill to record and no state to change. Compared as exact decimals, from
+ * Binance's own string.
+ */
+export function finalAndUnchanged(stored: OrderRow | null, order: CcxtOrder): stored is OrderRow {
+  if (!stored || !FINAL.has(stored.status) || stored.filled === null) return false;
+  if (stored.exchange_order_id === null || String(order.id) !== stored.exchange_order_id) {
+    return false;
+  }
+  if (order.status !== stored.status) return false;
+  const executed = order.info?.executedQty;
+  // Small integers arrive from Postgres as numbers (db.ts, parseExactJson): 1, not "1".
+  const filled = String(stored.filled);
+  if (typeof executed !== "string" || !DECIMAL_RE.test(executed) || !DECIMAL_RE.test(filled)) {
+    return false;
+  }
+  return compare(executed, filled) === 0;
+}
+
 export const fetchOrder = defineOperation({
   name: "fetch-order",
   input: { GET: fetchOrderInput, POST: fetchOrderInput },
@@ -101,6 +129,11 @@ export const fetchOrder = defineOperation({
       at.exchange,
       () => at.exchange.fetchOrder(at.id, input.symbol, at.params),
     );
+    // A finished order looked up again (the common case once it filled): answered from the
+    // stored row, without a second round trip that would write nothing.
+    if (finalAndUnchanged(at.stored, order)) {
+      return { order: orderRowView(at.stored), position: positionView(at.position) };
+    }
     return await recordFromExchange(ctx, at.ctx, at.exchange, order, at.stored);
   },
 });
