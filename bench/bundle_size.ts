@@ -94,25 +94,33 @@ export function codeGraph(
   return [...seen.values()];
 }
 
+/** `deno info --json` of a function's entry point, with the functions' import map. */
+export function functionGraph(name: string): Promise<FunctionGraph> {
+  return denoJson([
+    "info",
+    "--json",
+    "--no-config",
+    "--import-map",
+    `${root}supabase/functions/import_map.json`,
+    `${root}supabase/functions/${name}/index.ts`,
+  ]);
+}
+
+export interface FunctionGraph {
+  roots: string[];
+  modules: GraphModule[];
+  redirects: Record<string, string>;
+  npmPackages: Record<string, { name: string; version: string; dependencies: string[] }>;
+}
+
 export async function measureBundles() {
   const { npmCache } = await denoJson(["info", "--json"]);
-  const importMap = `${root}supabase/functions/import_map.json`;
   const names = [...Deno.readDirSync(`${root}supabase/functions`)]
     .filter((e) => e.isDirectory && !e.name.startsWith("_")).map((e) => e.name).sort();
   const functions = [];
   for (const name of names) {
-    const info = await denoJson([
-      "info",
-      "--json",
-      "--no-config",
-      "--import-map",
-      importMap,
-      `${root}supabase/functions/${name}/index.ts`,
-    ]);
-    const pkgs = info.npmPackages as Record<
-      string,
-      { name: string; version: string; dependencies: string[] }
-    >;
+    const info = await functionGraph(name);
+    const pkgs = info.npmPackages;
     const modules = codeGraph(info);
     // Roots: the npm specifiers the code graph imports; then their dependencies.
     const wanted = new Set<string>();

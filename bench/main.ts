@@ -23,7 +23,7 @@ import {
 } from "./lib.ts";
 import { freePort } from "../dev/ports.ts";
 import { measureOriginal } from "./original.ts";
-import { codeGraph } from "./bundle_size.ts";
+import { codeGraph, functionGraph } from "./bundle_size.ts";
 import postgres from "postgres";
 
 const { values } = parseArgs({
@@ -248,19 +248,8 @@ async function functionLock(name: string): Promise<string> {
  * (~12 MB for ccxt's, measured), so the lock keeps only those.
  */
 async function keepCodePackagesOnly(name: string, lockFile: string) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "info",
-      "--json",
-      "--no-config",
-      "--import-map",
-      `${root}supabase/functions/import_map.json`,
-      `${root}supabase/functions/${name}/index.ts`,
-    ],
-    stderr: "null",
-  }).output();
-  const info = JSON.parse(new TextDecoder().decode(out.stdout));
-  const pkgs = info.npmPackages as Record<string, { dependencies: string[] }>;
+  const info = await functionGraph(name);
+  const pkgs = info.npmPackages;
   const keep = new Set<string>();
   const queue = codeGraph(info).flatMap((m) => m.npmPackage ? [m.npmPackage] : []);
   while (queue.length) {

@@ -4,26 +4,13 @@
  * among them.
  */
 import assert from "node:assert/strict";
-import { codeGraph } from "../../bench/bundle_size.ts";
+import { codeGraph, functionGraph } from "../../bench/bundle_size.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
 const TEST_ONLY = ["playwright-core", "@resvg/resvg-wasm", "@types/node", "esbuild"];
 
 Deno.test("create-order's npm resolution holds no test-only package", async () => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "info",
-      "--json",
-      "--no-config",
-      "--import-map",
-      `${root}supabase/functions/import_map.json`,
-      `${root}supabase/functions/create-order/index.ts`,
-    ],
-    stderr: "null",
-  }).output();
-  assert.ok(out.success);
-  const info = JSON.parse(new TextDecoder().decode(out.stdout));
-  const pkgs = info.npmPackages as Record<string, { name: string }>;
+  const info = await functionGraph("create-order");
+  const pkgs = info.npmPackages;
   const names = codeGraph(info).flatMap((m) => m.npmPackage ? [pkgs[m.npmPackage].name] : []);
   // ccxt's, zod's and jose's code comes from the generated modules (dev/vendor_build.ts); the
   // packages themselves are type-only imports, which the deploy bundle does not carry.
