@@ -152,20 +152,20 @@ async function pgFunctionTimes(stack: ChildStack, a: Account) {
 }
 
 /** create-order through raw ccxt and through the function, one after the other, N times. */
-async function pairedCreateOrder(stack: ChildStack, floorAccount: Account, fnAccount: Account) {
-  const ex = createBinance({
-    endpoint: { environment: "live", baseUrl: stack.info.binance_url },
-    credentials: { apiKey: floorAccount.apiKey, secret: floorAccount.secret },
-  });
-  await ex.loadMarkets();
+/** One floor call and one function call, alternately, so both see the same machine. */
+async function alternate(
+  n: number,
+  floorCall: () => Promise<unknown>,
+  productCall: () => Promise<unknown>,
+) {
   const floor: number[] = [];
   const product: number[] = [];
-  for (let i = 0; i < N_PAIRED + 10; i++) {
+  for (let i = 0; i < n + 10; i++) {
     let t = performance.now();
-    await ex.createOrder("BTC/USDT", "market", "buy", 0.0001);
+    await floorCall();
     const f = performance.now() - t;
     t = performance.now();
-    await call(stack.info, fnAccount.token, "create-order", order);
+    await productCall();
     const p = performance.now() - t;
     if (i >= 10) {
       floor.push(f);
@@ -173,6 +173,52 @@ async function pairedCreateOrder(stack: ChildStack, floorAccount: Account, fnAcc
     }
   }
   return { floor, product };
+}
+
+async function pairedCreateOrder(stack: ChildStack, floorAccount: Account, fnAccount: Account) {
+  const ex = createBinance({
+    endpoint: { environment: "live", baseUrl: stack.info.binance_url },
+    credentials: { apiKey: floorAccount.apiKey, secret: floorAccount.secret },
+  });
+  await ex.loadMarkets();
+  return await alternate(
+    N_PAIRED,
+    () => ex.createOrder("BTC/USDT", "market", "buy", 0.0001),
+    () => call(stack.info, fnAccount.token, "create-order", order),
+  );
+}
+
+/** The reads of the goals, floor and function alternately (the rows replace warm()'s). */
+async function pairedReads(stack: ChildStack, floorAccount: Account, fnAccount: Account) {
+  const ex = createBinance({
+    endpoint: { environment: "live", baseUrl: stack.info.binance_url },
+    credentials: { apiKey: floorAccount.apiKey, secret: floorAccount.secret },
+  });
+  await ex.loadMarkets();
+  const floorOrder = await ex.createOrder("BTC/USDT", "market", "buy", 0.0001);
+  const fnOrder = await call(stack.info, fnAccount.token, "create-order", order);
+  const n = Math.max(N, Math.round(N_PAIRED / 2));
+  return {
+    "fetch-order": await alternate(
+      n,
+      () => ex.fetchOrder(floorOrder.id as string, "BTC/USDT"),
+      () =>
+        call(stack.info, fnAccount.token, "fetch-order", {
+          symbol: "BTC/USDT",
+          id: fnOrder.order.id,
+        }),
+    ),
+    "fetch-balance": await alternate(
+      n,
+      () => ex.fetchBalance(),
+      () => call(stack.info, fnAccount.token, "fetch-balance", {}),
+    ),
+    "fetch-ticker": await alternate(
+      n,
+      () => ex.fetchTicker("BTC/USDT"),
+      () => call(stack.info, fnAccount.token, "fetch-ticker", { symbol: "BTC/USDT" }),
+    ),
+  };
 }
 
 /** Requests each operation sends to the exchange, warm (after one call of each). */
@@ -542,6 +588,10 @@ for (const latency of [0, 20]) {
     (section.floor as Record<string, Stats>)["create-order"] = stats(paired.floor);
     (section.warm as Record<string, Stats>)["create-order"] = stats(paired.product);
     section.samples = { floor: round3(paired.floor), product: round3(paired.product) };
+    for (const [name, p] of Object.entries(await pairedReads(stack, accounts[0], accounts[1]))) {
+      (section.floor as Record<string, Stats>)[name] = stats(p.floor);
+      (section.warm as Record<string, Stats>)[name] = stats(p.product);
+    }
     if (latency === 0) section.pg_functions = await pgFunctionTimes(stack, accounts[1]);
     section.original = await measureOriginal(
       stack.info,

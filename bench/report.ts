@@ -174,8 +174,9 @@ memory 172 MiB idle, 268 MiB after 1,000 accounts.
 ## Warm latency: the floor, the function, the overhead
 The floor is raw ccxt (the product's factory, warm instance) calling the simulator; the function
 is the same operation end to end over HTTP (JWT, validation, 2 SQL round trips, the exchange).
-The create-order rows alternate one floor order and one function order, so both see the same
-machine; the other rows measure the floor's operations first, then the function's.
+The create-order, fetch-order, fetch-balance and fetch-ticker rows alternate one floor call and
+one function call, so both see the same machine; cancel-order measures the floor's cancels first,
+then the function's.
 
 ${latencyTable(z)}
 
