@@ -402,7 +402,6 @@ async function coldStart(stack: ChildStack, a: Account, marketsCached: boolean) 
   const reqs = await simRequestsSince(stack.info, since, a.apiKey);
   return {
     markets_from: markets?.source ?? "?",
-    ccxt_loaded: markets?.ccxt ?? "?",
     import_to_listening_ms: Math.round(t1 - t0),
     first_order_ms: Math.round(t2 - t1),
     markets_ms: markets?.ms ?? null,
@@ -428,9 +427,13 @@ async function idleBreakdown() {
     ["the whole create-order function, listening", "./create-order/index.ts"],
   ];
   const out: { part: string; rss_mib: number }[] = [];
+  const functionsDir = new URL("../supabase/functions/", import.meta.url);
+  const dir = await Deno.makeTempDir({ prefix: "bench-idle-" });
+  const file = `${dir}/probe.ts`;
   for (const [part, spec] of parts) {
-    const file = `${root}supabase/functions/.idle-probe-${Deno.pid}.ts`;
-    const imp = spec ? `import ${JSON.stringify(spec)};\n` : "";
+    // Paths from the functions' folder; package names through the functions' import map.
+    const target = spec.startsWith("./") ? new URL(spec, functionsDir).href : spec;
+    const imp = spec ? `import ${JSON.stringify(target)};\n` : "";
     await Deno.writeTextFile(
       file,
       imp + `const m = Deno.readTextFileSync("/proc/self/status").match(/VmRSS:\\s*(\\d+)/);\n` +
@@ -458,6 +461,7 @@ async function idleBreakdown() {
       await Deno.remove(file).catch(() => {});
     }
   }
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
   return out;
 }
 

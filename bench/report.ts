@@ -208,12 +208,12 @@ ${throughputTable(z.original.throughput)}
 After one earlier start of the same function (Deno's module caches warm, as for a bundle built
 ahead); the function runs with the functions' import map and a lock of its own packages.
 
-| markets | ccxt loaded | process start to listening (ms) | first order (ms) | of which markets (ms) | db (ms) | exchange (ms) | total (ms) | exchange requests |
-|---|---|---|---|---|---|---|---|---|
+| markets | process start to listening (ms) | first order (ms) | of which markets (ms) | db (ms) | exchange (ms) | total (ms) | exchange requests |
+|---|---|---|---|---|---|---|---|
 ${
     cold.map((c: R) =>
-      `| from ${c.markets_from === "db" ? "Postgres cache" : "exchangeInfo"} | ${
-        c.ccxt_loaded ?? "–"
+      `| from ${
+        c.markets_from === "db" ? "Postgres cache" : "exchangeInfo"
       } | ${c.import_to_listening_ms} | ${c.first_order_ms} | ${ms(c.markets_ms)} | ${
         ms(c.db_ms)
       } | ${ms(c.exchange_ms)} | ${c.total_ms} | ${c.exchange_requests.join(", ")} |`

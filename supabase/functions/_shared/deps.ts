@@ -24,8 +24,7 @@ export function buildDeps(config: Config, extra: { log?: Logger; hooks?: Hooks }
       marketsTtlSeconds: config.marketsTtlSeconds,
       cacheSize: config.exchangeCacheSize,
       store: db,
-      onMarkets: (source, ms, ccxt) =>
-        log.info("markets_loaded", { source, ms: Math.round(ms), ccxt }),
+      onMarkets: (source, ms) => log.info("markets_loaded", { source, ms: Math.round(ms) }),
     }),
     auth: createAuthenticator({
       supabaseUrl: config.supabaseUrl,

@@ -9,7 +9,3 @@ import * as part from "../vendor/ccxt_binance.js";
 
 /** ccxt's binance class, pro binance and the error classes the product classifies. */
 export const ccxt = part;
-export type CcxtPart = typeof part;
-
-/** How ccxt is loaded, for the cold-start figures: only the generated binance part. */
-export const ccxtLoadedFrom = "binance-only" as const;

@@ -15,7 +15,6 @@ import {
   type BinanceEnvironment,
   createBinance,
 } from "./binance.ts";
-import { ccxtLoadedFrom } from "./ccxt.ts";
 
 /** What the pool needs from the database: the shared markets cache and back-off. */
 export interface MarketsStore {
@@ -32,10 +31,10 @@ export interface ExchangePoolOptions {
   cacheSize: number;
   store: MarketsStore;
   /**
-   * Reports where markets came from (`db`, `exchange`) and how ccxt was loaded (always
-   * `binance-only` now, exchange/ccxt.ts), for logs and benchmarks.
+   * Reports where markets came from (`db`, `exchange`) and how long they took, for logs and
+   * benchmarks.
    */
-  onMarkets?: (source: "db" | "exchange", ms: number, ccxt: typeof ccxtLoadedFrom) => void;
+  onMarkets?: (source: "db" | "exchange", ms: number) => void;
 }
 
 export type ExchangeMarket = {
@@ -121,7 +120,7 @@ export class ExchangePool {
     if (cached && cached.length > 0) {
       // deno-lint-ignore no-explicit-any
       exchange.setMarkets(cached as any);
-      this.#opts.onMarkets?.("db", performance.now() - started, ccxtLoadedFrom);
+      this.#opts.onMarkets?.("db", performance.now() - started);
       return exchange;
     }
     // exchangeInfo (weight 20) waits out the environment's back-off like every other call. A
@@ -137,7 +136,7 @@ export class ExchangePool {
       }
     }
     await exchange.loadMarkets(true);
-    this.#opts.onMarkets?.("exchange", performance.now() - started, ccxtLoadedFrom);
+    this.#opts.onMarkets?.("exchange", performance.now() - started);
     const list = Object.values(exchange.markets ?? {});
     // The cache is an optimisation: a failure to store it must not fail the request.
     await this.#opts.store.putMarkets(source, list).catch(() => {});
