@@ -8,11 +8,13 @@ import assert from "node:assert/strict";
 import { createBinance } from "../../supabase/functions/_shared/exchange/binance.ts";
 import {
   callFunction,
+  lastSimSeq,
   MARKER_KEY,
   MARKER_SECRET,
   needsStack,
   newTrader,
   sim,
+  simRequests,
   stackInfo,
   type Trader,
   withSql,
@@ -82,8 +84,18 @@ Deno.test({
     const t = await newTrader();
     const account = await accountId(t.userId);
     const order = await placeResting(t, "XRP/USDT", "100", "0.4900");
+    const since = await lastSimSeq();
     const run = startRun(t.userId);
     await subscribed(account);
+    // A run new to the account looks its open order up over REST once it is subscribed
+    // (docs/STREAMING.md). Until Binance has answered that look-up, a fill could reach the
+    // database through REST instead of the stream, which is not what this test is about.
+    await poll("the run's first look-up of the open order", async () => {
+      const looked = (await simRequests(t.apiKey, since)).some((r) =>
+        r.method === "GET" && r.path === "/api/v3/order"
+      );
+      return looked || undefined;
+    });
 
     // rest-api.md: a resting limit buy fills when the price falls to it (as maker).
     await sim("/__sim/prices", { symbol: "XRPUSDT", price: "0.4890" });
