@@ -18,3 +18,24 @@ Deno.test("the JSON logger redacts secret-named fields and known values", () => 
   const line = lines[0];
   assert.ok(!line.includes("s3cr3tvalue") && !line.includes("k3yvalue") && !line.includes("ff00"));
 });
+
+Deno.test("redact still catches each kind of secret written in any case", () => {
+  // The quick pre-check in redact() must let every pattern's trigger through, whatever its case.
+  const cases: [string, string][] = [
+    ["GET /api/v3/order?SIGNATURE=0a1b2c3d4e", "0a1b2c3d4e"],
+    ["X-Mbx-ApiKey: KEYVALUE12345", "KEYVALUE12345"],
+    ["Api_Key=KEYVALUE12345&x=1", "KEYVALUE12345"],
+    ['{"Secret":"ZZVALUE99"}', "ZZVALUE99"],
+    ["PASSWORD: hunter2hunter2", "hunter2hunter2"],
+    ["Token=ZZVALUE777", "ZZVALUE777"],
+    ["authorization: BEARER opaqueValue42", "opaqueValue42"],
+    ["jwt eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.c2lnbmF0dXJl here", "eyJzdWIiOiIxMjM0"],
+    ["PostgreSQL://app:Zq8x7Vw2@db.local/x", "Zq8x7Vw2"],
+  ];
+  for (const [text, secret] of cases) {
+    const out = redact(text);
+    assert.ok(!out.includes(secret), `${secret} leaked from ${JSON.stringify(text)}: ${out}`);
+  }
+  const plain = "request create-order ok 200 00000000-0000-4000-8000-00000000de00";
+  assert.equal(redact(plain), plain);
+});

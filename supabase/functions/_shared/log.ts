@@ -25,12 +25,20 @@ const PATTERNS: [RegExp, string][] = [
   [/(postgres(?:ql)?:\/\/[^:\s/]+:)[^@\s]+@/gi, "$1[redacted]@"],
 ];
 
+/**
+ * Matches wherever any of PATTERNS could: each pattern needs one of these words (any case).
+ * Most logged strings (ids, names, codes) have none, and one test is cheaper than six
+ * replacements: the request log line is written for every request (measured in the bench).
+ */
+const MAY_HOLD_SECRET = /signature=|api_?key|secret|password|token|bearer|eyj|postgres/i;
+
 /** Removes secrets from a string. Known secret values are replaced wherever they appear. */
 export function redact(text: string, secrets: readonly string[] = []): string {
   let out = text;
   for (const secret of secrets) {
     if (secret && secret.length >= 6) out = out.split(secret).join("[redacted]");
   }
+  if (!MAY_HOLD_SECRET.test(out)) return out;
   for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
   return out;
 }
