@@ -51,10 +51,10 @@ export function startGateway(opts: GatewayOptions): Gateway {
     if (!m || !handler) {
       return json(404, { error: { code: "NOT_FOUND", message: "No such function" } });
     }
-    // The function sees `/<name>/...`, as on Supabase.
-    const inner = new URL(req.url);
-    inner.pathname = `/${m[1]}${m[2] ?? ""}`;
-    return handler(new Request(inner, req));
+    // On Supabase a function sees `/<name>/...`; the handlers read only the method, headers,
+    // query string and body, so the request goes on as it came. Re-wrapping it (`new
+    // Request(url, req)`) cost ~0.1 ms per request on top of the Request Deno.serve built.
+    return handler(req);
   });
   return {
     url: `http://${hostname}:${server.addr.port}`,

@@ -43,18 +43,29 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   return out;
 }
 
+const SECRET_NAME = /secret|password|signature|api_?key|token|authorization/i;
+/** Field names seen so far and whether they name a secret (bounded: names come from code). */
+const secretNames = new Map<string, boolean>();
+
+function isSecretName(key: string): boolean {
+  let secret = secretNames.get(key);
+  if (secret === undefined) {
+    secret = SECRET_NAME.test(key);
+    if (secretNames.size < 512) secretNames.set(key, secret);
+  }
+  return secret;
+}
+
 function redactValue(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return redact(value);
   if (depth > 4 || value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([k, v]) => [
-      k,
-      /secret|password|signature|api_?key|token|authorization/i.test(k)
-        ? "[redacted]"
-        : redactValue(v, depth + 1),
-    ]),
-  );
+  // No prototype: a field named `__proto__` stays a field.
+  const out: Record<string, unknown> = Object.create(null);
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = isSecretName(k) ? "[redacted]" : redactValue(v, depth + 1);
+  }
+  return out;
 }
 
 export type LogSink = (line: string) => void;
