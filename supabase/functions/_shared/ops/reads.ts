@@ -188,9 +188,15 @@ export const fetchMarkets = defineOperation({
         field: "symbol",
       });
     }
-    const all = Object.values(exchange.markets ?? {}) as unknown as ExchangeMarket[];
+    // One symbol is one look-up, not a walk over every market (over 1,000 of them).
+    const bySymbol = exchange.markets ?? {};
+    const all = (input.symbol
+      ? [bySymbol[input.symbol]]
+      : Object.values(bySymbol)) as unknown as ExchangeMarket[];
     const markets = all
-      .filter((m) => m.spot !== false)
+      .filter((m) =>
+        m.spot !== false
+      )
       .filter((m) => !input.symbol || m.symbol === input.symbol)
       .filter((m) => !input.quote || m.quote === input.quote)
       .filter((m) => !input.base || m.base === input.base)
