@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { needsStack, newTrader } from "../helpers/stack.ts";
+import { needsStack, newTrader, withSql } from "../helpers/stack.ts";
 
 Deno.test({
   name: "fetch-balance lists non-zero balances with free, used and total",
@@ -47,6 +47,16 @@ Deno.test({
     const usdt = await t.call("fetch-markets", { quote: "USDT" });
     assert.ok(usdt.body.count > 1);
     assert.ok(usdt.body.markets.every((x: { quote: string }) => x.quote === "USDT"));
+    // The shared markets cache holds what the functions keep, without the permission lists
+    // (exchange/pool.ts slimMarkets) and with the filters.
+    await withSql(async (sql) => {
+      const rows = await sql`select source,
+                                    markets::text like '%permissionSets%' as lists,
+                                    markets::text like '%"LOT_SIZE"%' as filters
+                             from trading.markets_cache`;
+      assert.ok(rows.length > 0);
+      for (const r of rows) assert.deepEqual([r.lists, r.filters], [false, true], r.source);
+    });
   },
 });
 
