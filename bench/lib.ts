@@ -137,10 +137,13 @@ async function liftTenantBudgets(info: StackInfo) {
   }
 }
 
-export async function startChildStack(extraEnv: Record<string, string> = {}): Promise<ChildStack> {
+export async function startChildStack(
+  extraEnv: Record<string, string> = {},
+  /** Another checkout of the project (bench/compare.ts); this one by default. */
+  root = new URL("..", import.meta.url).pathname,
+): Promise<ChildStack> {
   const dir = await Deno.makeTempDir({ prefix: "bench-" });
   const file = `${dir}/stack.json`;
-  const root = new URL("..", import.meta.url).pathname;
   const proc = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -155,6 +158,7 @@ export async function startChildStack(extraEnv: Record<string, string> = {}): Pr
     ],
     // The simulator's weight limit is lifted for the load (see main.ts); so is the product's guard.
     env: { BINANCE_IP_WEIGHT_SOFT_LIMIT: "1000000000", ...extraEnv },
+    cwd: root,
     stdout: "null",
     stderr: "inherit",
   }).spawn();
@@ -179,6 +183,7 @@ export async function startChildStack(extraEnv: Record<string, string> = {}): Pr
   const gateway = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${root}dev/gateway_main.ts`, "--stack-file", file],
     env: { BINANCE_IP_WEIGHT_SOFT_LIMIT: "1000000000", ...extraEnv },
+    cwd: root,
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
