@@ -1,8 +1,9 @@
 -- record_order (20261125000700) writes each row once: a fill is inserted with its position, the
 -- order is updated once (answer and position_id together), and a replayed fill opens no
--- position. Row writes are counted by pg_stat_xact_user_tables (this transaction's own).
+-- position. Row writes are counted by pg_stat_xact_user_tables (this transaction's own). The
+-- answers leave out what only the database needs (raw, request).
 begin;
-select plan(9);
+select plan(11);
 
 insert into auth.users (id, email) values ('00000000-0000-0000-0000-0000000000e1', 'erin@example.com');
 do $setup$
@@ -47,6 +48,17 @@ select is(
   'each fill carries the order''s position'
 );
 select is(:'bought'::jsonb -> 'position' ->> 'quantity', '2', 'the answer holds the moved position');
+select ok(
+  not (:'bought'::jsonb -> 'order' ?| array['raw', 'request'])
+  and not (trading.find_order('00000000-0000-0000-0000-0000000000e1', null, '701', null) -> 'order'
+           ?| array['raw', 'request']),
+  'record_order and find_order answer without the stored exchange answer and request'
+);
+select ok(
+  (select raw ->> 'id' = '701' and request ->> 'symbol' = 'ETH/USDT' from public.orders
+   where client_order_id = 'w-buy'),
+  'which the order row keeps'
+);
 
 -- The position is sold out; the buy's fills come again (sync-orders, a stream replay).
 select trading.record_order(

@@ -29,7 +29,8 @@ export interface OrderRow {
   fee_currency: string | null;
   status: "pending" | "open" | "closed" | "canceled" | "rejected" | "expired";
   error: Record<string, unknown> | null;
-  request: Record<string, unknown> | null;
+  /** Absent from record_order's and find_order's answers (only the database keeps it). */
+  request?: Record<string, unknown> | null;
   position_id: string | null;
   created_at: string;
   updated_at: string;
