@@ -161,3 +161,41 @@ Deno.test({
     assert.equal(body.error.code, "REQUEST_TIMEOUT");
   },
 });
+
+Deno.test({
+  name: "a body shorter than its Content-Length gets 408 at the deadline, not a hang",
+  ...needsStack,
+  async fn() {
+    const t = await newTrader();
+    const url = new URL(`${stackInfo().functions_url}/create-order`);
+    // Declares 64 bytes, sends one and waits: the one-piece read must still answer in time.
+    const conn = await Deno.connect({ hostname: url.hostname, port: Number(url.port) });
+    // Bounded: a server that never answers fails the test in 10 s instead of hanging it.
+    const giveUp = setTimeout(() => conn.close(), 10_000);
+    try {
+      const head = `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\n` +
+        `Authorization: Bearer ${t.token}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: 64\r\n\r\n{`;
+      await conn.write(new TextEncoder().encode(head));
+      const started = Date.now();
+      const buf = new Uint8Array(4096);
+      let text = "";
+      while (!text.includes("\r\n\r\n") || !text.includes("}")) {
+        const n = await conn.read(buf);
+        if (n === null) break;
+        text += new TextDecoder().decode(buf.subarray(0, n));
+      }
+      assert.match(text, /^HTTP\/1\.1 408 /, text.slice(0, 200));
+      assert.match(text, /REQUEST_TIMEOUT/);
+      // The test stack's BODY_DEADLINE_MS is 2 s.
+      assert.ok(Date.now() - started < 6_000, `answered after ${Date.now() - started} ms`);
+    } finally {
+      clearTimeout(giveUp);
+      try {
+        conn.close();
+      } catch {
+        // closed by giveUp
+      }
+    }
+  },
+});

@@ -26,18 +26,37 @@ const DRAIN_LIMIT_BYTES = 1024 * 1024;
  */
 async function readBody(req: Request, maxBytes: number, deadlineMs: number): Promise<string> {
   if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
   let timer: number | undefined;
+  let onLate = () => {};
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      reader.cancel().catch(() => {});
+      onLate();
       reject(
         new AppError("REQUEST_TIMEOUT", `The request body did not arrive within ${deadlineMs} ms`),
       );
     }, deadlineMs);
   });
+  // A body whose length is declared and allowed is read in one piece (HTTP framing holds it to
+  // that length). Read through a stream reader, every read of Deno's resource-backed body
+  // allocates a 64 KiB buffer (ext:deno_web/06_streams.js, DEFAULT_CHUNK_SIZE): measured side
+  // by side, the one-piece read saves ~0.5 ms of CPU per request and most of the p99 (docs/
+  // DECISIONS.md, "Reading the request body"). Otherwise (chunked, or declared too large) chunks
+  // are counted as they come and the stream is cancelled when late.
+  const declared = req.headers.get("content-length");
+  if (declared !== null && /^\d{1,9}$/.test(declared) && Number(declared) <= maxBytes) {
+    const whole = req.arrayBuffer();
+    // When the deadline wins, the read may still fail later (the client gives up): not an error.
+    whole.catch(() => {});
+    try {
+      return decodeUtf8(new Uint8Array(await Promise.race([whole, late])));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  const reader = req.body.getReader();
+  onLate = () => reader.cancel().catch(() => {});
+  const chunks: Uint8Array[] = [];
+  let size = 0;
   try {
     return await Promise.race([collect(), late]);
   } finally {
@@ -65,11 +84,17 @@ async function readBody(req: Request, maxBytes: number, deadlineMs: number): Pro
       all.set(c, offset);
       offset += c.byteLength;
     }
-    try {
-      return new TextDecoder("utf-8", { fatal: true }).decode(all);
-    } catch {
-      throw new AppError("VALIDATION_ERROR", "Request body is not valid UTF-8");
-    }
+    return decodeUtf8(all);
+  }
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new AppError("VALIDATION_ERROR", "Request body is not valid UTF-8");
   }
 }
 
