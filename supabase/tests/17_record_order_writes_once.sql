@@ -16,16 +16,19 @@ begin
 end
 $setup$;
 
+-- The buy's answer and fills, recorded once here and replayed below.
+create temporary table buy as
+select (select id from public.exchange_accounts
+        where user_id = '00000000-0000-0000-0000-0000000000e1') as account,
+       '{"id":"701","clientOrderId":"w-buy","timestamp":1700000000000,"status":"closed","symbol":"ETH/USDT","side":"buy","type":"market","amount":"2","filled":"2","remaining":"0","cost":"4000","average":"2000"}'::jsonb as answer,
+       '[{"id":"t-701-1","order":"701","timestamp":1700000000000,"symbol":"ETH/USDT","side":"buy","price":"1999","amount":"1","cost":"1999"},
+         {"id":"t-701-2","order":"701","timestamp":1700000000001,"symbol":"ETH/USDT","side":"buy","price":"2001","amount":"1","cost":"2001"}]'::jsonb as fills;
+
 create temporary table writes_before as
 select relname, n_tup_ins, n_tup_upd from pg_stat_xact_user_tables
 where schemaname = 'public' and relname in ('orders', 'fills', 'positions');
 
-select trading.record_order(
-  (select id from public.exchange_accounts where user_id = '00000000-0000-0000-0000-0000000000e1'),
-  '{"id":"701","clientOrderId":"w-buy","timestamp":1700000000000,"status":"closed","symbol":"ETH/USDT","side":"buy","type":"market","amount":"2","filled":"2","remaining":"0","cost":"4000","average":"2000"}',
-  '[{"id":"t-701-1","order":"701","timestamp":1700000000000,"symbol":"ETH/USDT","side":"buy","price":"1999","amount":"1","cost":"1999"},
-    {"id":"t-701-2","order":"701","timestamp":1700000000001,"symbol":"ETH/USDT","side":"buy","price":"2001","amount":"1","cost":"2001"}]',
-  0.0001) as bought \gset
+select trading.record_order(b.account, b.answer, b.fills, 0.0001) as bought from buy b \gset
 
 create temporary table writes_after as
 select relname, n_tup_ins, n_tup_upd from pg_stat_xact_user_tables
@@ -68,12 +71,7 @@ select trading.record_order(
   0.0001) as sold \gset
 select is(:'sold'::jsonb -> 'position' ->> 'status', 'closed', 'the sell closes the position');
 
-select trading.record_order(
-  (select id from public.exchange_accounts where user_id = '00000000-0000-0000-0000-0000000000e1'),
-  '{"id":"701","clientOrderId":"w-buy","timestamp":1700000000000,"status":"closed","symbol":"ETH/USDT","side":"buy","type":"market","amount":"2","filled":"2","remaining":"0","cost":"4000","average":"2000"}',
-  '[{"id":"t-701-1","order":"701","timestamp":1700000000000,"symbol":"ETH/USDT","side":"buy","price":"1999","amount":"1","cost":"1999"},
-    {"id":"t-701-2","order":"701","timestamp":1700000000001,"symbol":"ETH/USDT","side":"buy","price":"2001","amount":"1","cost":"2001"}]',
-  0.0001) as replayed \gset
+select trading.record_order(b.account, b.answer, b.fills, 0.0001) as replayed from buy b \gset
 select is((:'replayed'::jsonb ->> 'fills_recorded')::int, 0, 'the replayed fills are not recorded again');
 select is(
   (select count(*) from public.positions p
