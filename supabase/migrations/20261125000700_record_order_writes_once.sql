@@ -22,10 +22,10 @@
 --   position is the first one its fills moved.
 -- trading._apply_fill is dropped: record_order was its only caller.
 --
--- The order record_order and find_order return no longer carries `raw` (the exchange's answer)
--- and `request` (the caller's request): the functions never read them, and they were about
--- half of each answer's bytes, sent and parsed on every order and every fetch-order. Both stay
--- in public.orders.
+-- The order record_order returns no longer carries `raw` (the exchange's answer) and `request`
+-- (the caller's request): the functions never read them, and they were about half of each
+-- answer's bytes, sent and parsed on every order (find_order does the same since
+-- 20261125000600). Both stay in public.orders.
 
 create or replace function trading.record_order(
   p_account_id uuid,
@@ -323,45 +323,3 @@ revoke all on function trading.record_order(uuid, jsonb, jsonb, numeric) from pu
 grant execute on function trading.record_order(uuid, jsonb, jsonb, numeric) to service_role;
 
 drop function trading._apply_fill(uuid, numeric);
-
--- find_order as in 20261125000600, returning the order without `raw` and `request` (above).
-create or replace function trading.find_order(
-  p_user_id uuid,
-  p_label text,
-  p_exchange_order_id text,
-  p_client_order_id text,
-  p_weight int default 0,
-  p_priority boolean default true
-)
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  a public.exchange_accounts;
-  v_ctx jsonb;
-  v_order jsonb;
-  v_position jsonb;
-begin
-  a := trading._find_account(p_user_id, p_label);
-  v_ctx := trading._account_ctx(a);
-  perform trading._reserve_weight(a.user_id, a.id, p_weight, p_priority);
-  if p_client_order_id is not null then
-    select pg_catalog.to_jsonb(o) - 'raw' - 'request' into v_order from public.orders o
-    where o.account_id = a.id and o.client_order_id = p_client_order_id;
-  end if;
-  if v_order is null and p_exchange_order_id is not null then
-    select pg_catalog.to_jsonb(o) - 'raw' - 'request' into v_order from public.orders o
-    where o.account_id = a.id and o.exchange_order_id = p_exchange_order_id
-    order by o.created_at
-    limit 1;
-  end if;
-  if v_order ->> 'position_id' is not null then
-    -- The same row record_order returns as the order's position.
-    select pg_catalog.to_jsonb(p) into v_position from public.positions p
-    where p.id = (v_order ->> 'position_id')::uuid;
-  end if;
-  return v_ctx || pg_catalog.jsonb_build_object('order', v_order, 'position', v_position);
-end
-$$;

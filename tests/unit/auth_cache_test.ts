@@ -18,15 +18,21 @@ async function token(claims: jose.JWTPayload, secret = SECRET) {
 
 function setup() {
   const clock = { now: Date.now() };
+  // Every verification is jose's; the count says how many there were.
+  const verified = { count: 0 };
   const auth = createAuthenticator({
     supabaseUrl: SUPABASE_URL,
     jwtSecret: SECRET,
     serviceKeys: [],
     jwksUrl: "http://127.0.0.1:1/jwks.json",
     now: () => clock.now,
+    wrapVerify: (verify) => (token) => {
+      verified.count++;
+      return verify(token);
+    },
   });
   const call = (t: string) => auth.authenticate(new Headers({ authorization: `Bearer ${t}` }));
-  return { clock, call };
+  return { clock, call, verified };
 }
 
 const claims = (sub: string, expInSeconds: number): jose.JWTPayload => ({
@@ -54,17 +60,20 @@ Deno.test("a remembered token still expires at its exp", async () => {
 });
 
 Deno.test("a token is taken on trust for at most VERIFIED_TTL_MS, then verified again", async () => {
-  const { clock, call } = setup();
+  const { clock, call, verified } = setup();
   const sub = crypto.randomUUID();
   const t = await token(claims(sub, 3600));
   assert.deepEqual(await call(t), { kind: "user", userId: sub });
-  // Past the trust window the token is verified again, against the same clock: still valid.
-  clock.now += VERIFIED_TTL_MS + 1;
+  clock.now += VERIFIED_TTL_MS - 1;
   assert.deepEqual(await call(t), { kind: "user", userId: sub });
+  assert.equal(verified.count, 1, "the second call was answered from memory");
+  clock.now += 2;
+  assert.deepEqual(await call(t), { kind: "user", userId: sub });
+  assert.equal(verified.count, 2, "past the trust window the token is verified again");
 });
 
 Deno.test("one changed byte, or a token that failed once, is verified in full", async () => {
-  const { call } = setup();
+  const { call, verified } = setup();
   const sub = crypto.randomUUID();
   const good = await token(claims(sub, 600));
   await call(good);
@@ -77,6 +86,8 @@ Deno.test("one changed byte, or a token that failed once, is verified in full", 
     /invalid/i,
   );
   const wrongAudience = await token({ ...claims(sub, 600), aud: "other" });
+  const before = verified.count;
   await rejects(call(wrongAudience), /audience/);
   await rejects(call(wrongAudience), /audience/);
+  assert.equal(verified.count, before + 2, "a token that failed is never remembered");
 });

@@ -28,7 +28,7 @@ const PATTERNS: [RegExp, string][] = [
 /**
  * Matches wherever any of PATTERNS could: each pattern needs one of these words (any case).
  * Most logged strings (ids, names, codes) have none, and one test is cheaper than six
- * replacements: the request log line is written for every request (measured in the bench).
+ * replacements, and the request log line is written for every request.
  */
 const MAY_HOLD_SECRET = /signature=|api_?key|secret|password|token|bearer|eyj|postgres/i;
 

@@ -190,14 +190,13 @@ export const fetchMarkets = defineOperation({
     }
     // One symbol is one look-up, not a walk over every market (over 1,000 of them).
     const bySymbol = exchange.markets ?? {};
-    const all = (input.symbol
+    const candidates = (input.symbol
       ? [bySymbol[input.symbol]]
       : Object.values(bySymbol)) as unknown as ExchangeMarket[];
-    const markets = all
+    const markets = candidates
       .filter((m) =>
         m.spot !== false
       )
-      .filter((m) => !input.symbol || m.symbol === input.symbol)
       .filter((m) => !input.quote || m.quote === input.quote)
       .filter((m) => !input.base || m.base === input.base)
       .map(marketView);
