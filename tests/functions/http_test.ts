@@ -59,3 +59,70 @@ Deno.test({
     assert.equal(method.status, 405);
   },
 });
+
+/**
+ * A POST over a plain TCP connection, reading the answer's head as sent: fetch (and Deno's
+ * node:http, built on it) decompresses bodies and drops `content-encoding`.
+ */
+async function rawPost(
+  name: string,
+  token: string,
+  body: unknown,
+): Promise<{ status: number; headers: Map<string, string>; bodyBytes: number }> {
+  const url = new URL(`${stackInfo().functions_url}/${name}`);
+  const payload = new TextEncoder().encode(JSON.stringify(body));
+  const head = [
+    `POST ${url.pathname} HTTP/1.1`,
+    `host: ${url.host}`,
+    `authorization: Bearer ${token}`,
+    "content-type: application/json",
+    `content-length: ${payload.length}`,
+    // What Go's http.Client, browsers and Deno's fetch send by default.
+    "accept-encoding: gzip, br",
+    "connection: close",
+    "",
+    "",
+  ].join("\r\n");
+  const conn = await Deno.connect({ hostname: url.hostname, port: Number(url.port) });
+  try {
+    await conn.write(new Uint8Array([...new TextEncoder().encode(head), ...payload]));
+    const chunks: Uint8Array[] = [];
+    const buf = new Uint8Array(65536);
+    for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+      chunks.push(buf.slice(0, n));
+    }
+    const all = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
+    let at = 0;
+    for (const c of chunks) all.set(c, (at += c.length) - c.length);
+    const text = new TextDecoder("latin1").decode(all);
+    const end = text.indexOf("\r\n\r\n");
+    const [statusLine, ...lines] = text.slice(0, end).split("\r\n");
+    const headers = new Map(lines.map((l) => {
+      const k = l.indexOf(":");
+      return [l.slice(0, k).toLowerCase(), l.slice(k + 1).trim()] as [string, string];
+    }));
+    return { status: Number(statusLine.split(" ")[1]), headers, bodyBytes: all.length - end - 4 };
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test({
+  name: "answers of one TCP segment are sent uncompressed; larger ones are compressed",
+  ...needsStack,
+  async fn() {
+    const t = await newTrader();
+    // A ticker is a few hundred bytes: gzip would save no packet and cost both ends CPU.
+    const small = await rawPost("fetch-ticker", t.token, { symbol: "BTC/USDT" });
+    assert.equal(small.status, 200);
+    assert.equal(small.headers.get("content-encoding"), undefined);
+    assert.match(small.headers.get("cache-control") ?? "", /no-transform/);
+    assert.equal(Number(small.headers.get("content-length")), small.bodyBytes);
+    assert.ok(small.bodyBytes <= 1024, `${small.bodyBytes} bytes`);
+    // Every market of the catalogue: megabytes of JSON, which compression is for.
+    const large = await rawPost("fetch-markets", t.token, {});
+    assert.equal(large.status, 200);
+    assert.match(large.headers.get("content-encoding") ?? "", /^(gzip|br)$/);
+    assert.equal(large.headers.get("cache-control"), "no-store");
+  },
+});

@@ -17,6 +17,14 @@ export type Handler = (req: Request) => Promise<Response>;
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{8,64}$/;
 
+/**
+ * Answers up to this many characters are sent uncompressed. Deno.serve compresses every JSON
+ * answer whose caller accepts gzip or br, and Deno's fetch, Go's http.Client and browsers all
+ * do; an answer this small fits one TCP segment either way, so compressing it only costs both
+ * ends CPU (docs/DECISIONS.md, "Small answers are not compressed").
+ */
+export const SMALL_ANSWER_CHARS = 1024;
+
 /** Bodies this large are read (and dropped) so the client gets its 413 rather than EPIPE. */
 const DRAIN_LIMIT_BYTES = 1024 * 1024;
 
@@ -268,7 +276,10 @@ export function makeHandler(op: Operation, deps: Deps | (() => Deps)): Handler {
     for (const [k, v] of responseHeaders) headers[k.toLowerCase()] = v;
     headers["content-type"] = "application/json; charset=utf-8";
     headers["x-request-id"] = requestId;
-    headers["cache-control"] = "no-store";
+    // `no-transform` tells Deno.serve (and any proxy on the way) to send the body as it is.
+    headers["cache-control"] = body.length <= SMALL_ANSWER_CHARS
+      ? "no-store, no-transform"
+      : "no-store";
     return new Response(body, { status, headers });
   };
 }
