@@ -14,6 +14,8 @@
  * so another server on the same port cannot be mistaken for it.
  */
 
+import { makeServerCertificate, type ServerCertificate } from "./tls_certs.ts";
+
 export interface PostgresOptions {
   /** Data directory; created (initdb) when missing or empty. */
   dataDir: string;
@@ -26,11 +28,18 @@ export interface PostgresOptions {
   fresh?: boolean;
   /** Server binaries to use (default: findPostgresBinDir()). */
   binDir?: string;
+  /**
+   * Also accept TLS (`ssl=on`) with a throwaway CA's certificate for localhost and 127.0.0.1
+   * (dev/tls_certs.ts); plain connections stay allowed.
+   */
+  tls?: boolean;
 }
 
 export interface RunningPostgres {
   /** `postgres://postgres:postgres@127.0.0.1:<port>/postgres` */
   url: string;
+  /** With `tls`: PEM of the CA that signed the server's certificate. */
+  caCert?: string;
   /** Fast shutdown (SIGINT), then waits for the server to exit. */
   stop(): Promise<void>;
 }
@@ -137,6 +146,16 @@ export async function startPostgres(opts: PostgresOptions): Promise<RunningPostg
 
   const sockDir = await Deno.makeTempDir({ prefix: "pgsock-" });
   if (ids) await Deno.chown(sockDir, ids.uid, ids.gid);
+  let certDir: string | undefined;
+  let tls: ServerCertificate | undefined;
+  if (opts.tls) {
+    certDir = await Deno.makeTempDir({ prefix: "pgtls-" });
+    if (ids) {
+      await Deno.chown(certDir, ids.uid, ids.gid);
+      await openAncestors(certDir);
+    }
+    tls = await makeServerCertificate(certDir, ids);
+  }
 
   const settings: Record<string, string> = {
     listen_addresses: "127.0.0.1",
@@ -147,6 +166,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<RunningPostg
     logging_collector: "off",
     log_min_messages: "warning",
     ...(opts.fresh ? { fsync: "off", full_page_writes: "off", synchronous_commit: "off" } : {}),
+    ...(tls ? { ssl: "on", ssl_cert_file: tls.certFile, ssl_key_file: tls.keyFile } : {}),
   };
   const serverArgs = ["-D", dataDir];
   for (const [k, v] of Object.entries(settings)) serverArgs.push("-c", `${k}=${v}`);
@@ -177,6 +197,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<RunningPostg
     if (exited) {
       await drained;
       await Deno.remove(sockDir, { recursive: true }).catch(() => {});
+      if (certDir) await Deno.remove(certDir, { recursive: true }).catch(() => {});
       throw new Error(`postgres exited during startup:\n${log}`);
     }
     const ready = hasPgIsReady
@@ -192,6 +213,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<RunningPostg
       child.kill("SIGKILL");
       await status;
       await drained;
+      if (certDir) await Deno.remove(certDir, { recursive: true }).catch(() => {});
       throw new Error(`postgres did not become ready within 30 s:\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -200,6 +222,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<RunningPostg
   let stopping: Promise<void> | undefined;
   return {
     url,
+    caCert: tls?.caPem,
     stop() {
       stopping ??= (async () => {
         if (!exited) {
@@ -220,6 +243,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<RunningPostg
         }
         await drained;
         await Deno.remove(sockDir, { recursive: true }).catch(() => {});
+        if (certDir) await Deno.remove(certDir, { recursive: true }).catch(() => {});
       })();
       return stopping;
     },

@@ -16,6 +16,12 @@ export interface StackInfo {
   functions_url: string;
   supabase_url: string;
   db_url: string;
+  /**
+   * PEM of the CA behind the local Postgres's TLS certificate: `db_url` with
+   * `?sslmode=verify-full` and this in `TRADING_DB_CA_CERT` connects over TLS. Absent when the
+   * database is not the stack's own or openssl is missing.
+   */
+  db_ca_cert?: string;
   binance_url: string;
   anon_key: string;
   service_role_key: string;
@@ -72,6 +78,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
     // Postgres
     let dbUrl = env("DATABASE_URL");
+    let dbCaCert: string | undefined;
     if (!dbUrl) {
       const dataDir = opts.ephemeral
         ? await Deno.makeTempDir({ prefix: "trading-pg-" })
@@ -83,7 +90,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         dataDir,
         port: opts.dbPort ?? (opts.ephemeral ? freePort() : 54322),
         fresh: opts.ephemeral,
+        // TLS as well as plain connections, so the functions' TLS path runs against it
+        // (tests/functions/db_tls_test.ts).
+        tls: await hasOpenssl(),
       });
+      dbCaCert = pg.caCert;
       cleanups.push(async () => {
         await pg.stop();
         if (opts.ephemeral) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
@@ -192,6 +203,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         functions_url: functionsUrl,
         supabase_url: supabaseUrl,
         db_url: dbUrl,
+        ...(dbCaCert ? { db_ca_cert: dbCaCert } : {}),
         binance_url: binanceUrl,
         anon_key: keys.anon,
         service_role_key: keys.serviceRole,
@@ -212,9 +224,19 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   }
 }
 
+async function hasOpenssl(): Promise<boolean> {
+  try {
+    return (await new Deno.Command("openssl", { args: ["version"], stdout: "null", stderr: "null" })
+      .output()).success;
+  } catch {
+    return false;
+  }
+}
+
 /** The functions' own settings (README, Configuration) pass from this process's environment. */
 const FUNCTION_SETTINGS = [
   "TRADING_DB_POOL_SIZE",
+  "TRADING_DB_CA_CERT",
   "BINANCE_TIMEOUT_MS",
   "READ_DEADLINE_MS",
   "MARKETS_TTL_SECONDS",

@@ -12,6 +12,12 @@ export interface Config {
   serviceKeys: string[];
   /** Postgres URL: our own pooler secret when set, else `SUPABASE_DB_URL`. */
   dbUrl: string;
+  /**
+   * PEM of the CA that signed the database's TLS certificate, when it is not a public one
+   * (Supabase's databases and pooler use Supabase's own CA). Only read when the URL asks for
+   * TLS (`sslmode=require`, `verify-full`, ...).
+   */
+  dbCaCert?: string;
   /** Max Postgres connections per isolate. */
   dbPoolSize: number;
   /** Longest wait for one database round trip. */
@@ -111,6 +117,7 @@ export function loadConfig(env: Env = Deno.env): Config {
       ...secretKeys(env.get("TRADING_SERVICE_KEYS")),
     ],
     dbUrl: required(env, "TRADING_DB_URL", "SUPABASE_DB_URL"),
+    dbCaCert: env.get("TRADING_DB_CA_CERT") || undefined,
     dbPoolSize: num(env, "TRADING_DB_POOL_SIZE", 4),
     dbTimeoutMs: num(env, "TRADING_DB_TIMEOUT_MS", 10_000),
     binanceApiUrl: env.get("BINANCE_API_URL") || undefined,

@@ -5,6 +5,7 @@
  */
 import postgres from "postgres";
 import { dropIfUnsent, statementFor } from "./db_driver.ts";
+import { TLS_FAILED, tlsModeOf, tlsSocket } from "./db_socket.ts";
 import { AppError, isErrorCode } from "./errors.ts";
 
 /** An order row as stored (`public.orders`); numerics arrive as decimal strings. */
@@ -199,6 +200,8 @@ export interface ListPositionsQuery {
 
 export interface DbOptions {
   url: string;
+  /** PEM of a CA to trust for the database's TLS certificate (a private CA, e.g. Supabase's). */
+  caCert?: string;
   max: number;
   /** Longest wait for one round trip before the request answers "retry" (default 10 s). */
   timeoutMs?: number;
@@ -253,6 +256,7 @@ function translateDbError(err: unknown): unknown {
 
 /** postgres.js and socket error codes that mean "could not talk to Postgres". */
 const CONNECTION_ERRORS = new Set([
+  TLS_FAILED,
   "ECONNREFUSED",
   "ECONNRESET",
   "CONNECT_TIMEOUT",
@@ -275,14 +279,27 @@ function messageFor(code: string): string {
 }
 
 export function createDb(opts: DbOptions): Db {
-  const sql: Sql = postgres(opts.url, {
+  const connectTimeoutSeconds = 5;
+  // TLS is Deno's own when the URL asks for it (db_socket.ts: postgres.js's cannot complete).
+  const tls = tlsModeOf(opts.url);
+  const sql: Sql = postgres(tls.url, {
+    ...(tls.mode
+      ? {
+        ssl: false,
+        socket: tlsSocket({
+          mode: tls.mode,
+          caCerts: opts.caCert ? [opts.caCert] : undefined,
+          connectTimeoutMs: connectTimeoutSeconds * 1000,
+        }),
+      }
+      : {}),
     prepare: false,
     // Every call returns one jsonb or text column and sends literals (db_driver.ts): the
     // array-type lookup postgres.js runs on each new connection would be a wasted round trip.
     fetch_types: false,
     max: opts.max,
     idle_timeout: 20,
-    connect_timeout: 5,
+    connect_timeout: connectTimeoutSeconds,
     max_lifetime: 60 * 30,
     onnotice: (notice: { severity?: string; message?: string }) => {
       if (notice.severity === "WARNING") opts.onAlert?.(String(notice.message ?? ""));

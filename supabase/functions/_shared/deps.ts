@@ -10,6 +10,7 @@ export function buildDeps(config: Config, extra: { log?: Logger; hooks?: Hooks }
   const log = extra.log ?? jsonLogger();
   const db = createDb({
     url: config.dbUrl,
+    caCert: config.dbCaCert,
     max: config.dbPoolSize,
     timeoutMs: config.dbTimeoutMs,
     onAlert: (message) => log.warn("database_alert", { message: message.slice(0, 300) }),

@@ -1,0 +1,139 @@
+/**
+ * TLS between the functions and Postgres (supabase/functions/_shared/db_socket.ts). The test
+ * stack's Postgres accepts TLS with a throwaway CA's certificate (dev/tls_certs.ts) as well as
+ * plain connections; a gateway of its own connects with `sslmode=verify-full` and that CA in
+ * TRADING_DB_CA_CERT, as a deployment to a database with Supabase's CA would.
+ */
+import assert from "node:assert/strict";
+import { createDb } from "../../supabase/functions/_shared/db.ts";
+import { TLS_FAILED, tlsModeOf } from "../../supabase/functions/_shared/db_socket.ts";
+import { AppError } from "../../supabase/functions/_shared/errors.ts";
+import { startGatewayProcess } from "../helpers/gateway.ts";
+import { LEAK_RE, needsStack, newTrader, stackInfo, withSql } from "../helpers/stack.ts";
+
+Deno.test("sslmode values that ask for TLS are taken out of the URL postgres.js is given", () => {
+  const base = "postgres://u:p@db.example.com:5432/postgres";
+  for (const mode of ["allow", "prefer", "require", "verify-ca", "verify-full"]) {
+    const got = tlsModeOf(`${base}?sslmode=${mode}&application_name=x`);
+    assert.equal(got.mode, mode);
+    assert.equal(got.url, `${base}?application_name=x`);
+  }
+  assert.equal(tlsModeOf(`${base}?sslrootcert=system`).mode, "verify-full");
+  assert.deepEqual(tlsModeOf(`${base}?sslmode=disable`), {
+    mode: undefined,
+    url: `${base}?sslmode=disable`,
+  });
+  assert.deepEqual(tlsModeOf(base), { mode: undefined, url: base });
+});
+
+/** The stack's connections that use TLS now (pg_stat_ssl), other than this test's own. */
+async function tlsConnections(): Promise<number> {
+  return await withSql(async (sql) => {
+    const [row] = await sql`
+      select count(*)::int as n from pg_stat_ssl s join pg_stat_activity a using (pid)
+      where s.ssl and a.datname = current_database()`;
+    return row.n as number;
+  });
+}
+
+Deno.test({
+  name: "create-order with Postgres over TLS: verified against TRADING_DB_CA_CERT",
+  ...needsStack,
+  async fn() {
+    const info = stackInfo();
+    assert.ok(info.db_ca_cert, "the test stack's Postgres accepts TLS (openssl is installed)");
+    const before = await tlsConnections();
+    const gateway = await startGatewayProcess({
+      TRADING_TEST_DB_URL: `${info.db_url}?sslmode=verify-full`,
+      TRADING_DB_CA_CERT: info.db_ca_cert,
+    });
+    try {
+      const t = await newTrader();
+      const res = await fetch(`${gateway.url}/functions/v1/create-order`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${t.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ symbol: "BTC/USDT", side: "buy", type: "market", amount: "0.001" }),
+      });
+      const body = await res.json();
+      assert.equal(res.status, 200, JSON.stringify(body));
+      assert.equal(body.order.status, "closed");
+      // Recorded through the TLS connections, and they are the gateway's: plain before.
+      assert.ok((await tlsConnections()) > before, "the gateway's connections use TLS");
+      const [row] = await withSql((sql) =>
+        sql`select status, filled::text from public.orders where client_order_id = ${body.order.client_order_id}`
+      );
+      assert.deepEqual(row, { status: "closed", filled: "0.001" });
+    } finally {
+      const output = await gateway.stop();
+      assert.doesNotMatch(output, LEAK_RE);
+    }
+  },
+});
+
+Deno.test({
+  name: "a certificate the functions cannot verify fails the request before any order is sent",
+  ...needsStack,
+  async fn() {
+    const info = stackInfo();
+    assert.ok(info.db_ca_cert);
+    // No CA given: Deno's TLS verifies against the public roots only, which do not know it.
+    const gateway = await startGatewayProcess({
+      TRADING_TEST_DB_URL: `${info.db_url}?sslmode=require`,
+    });
+    let output = "";
+    try {
+      const t = await newTrader();
+      const res = await fetch(`${gateway.url}/functions/v1/create-order`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${t.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ symbol: "BTC/USDT", side: "buy", type: "market", amount: "0.001" }),
+      });
+      const body = await res.json();
+      assert.equal(res.status, 500, JSON.stringify(body));
+      assert.equal(body.error.code, "INTERNAL");
+      const orders = await withSql((sql) =>
+        sql`select count(*)::int as n from public.orders where user_id = ${t.userId}`
+      );
+      assert.equal(orders[0].n, 0);
+    } finally {
+      output = await gateway.stop();
+    }
+    // The operator reads why in the log; nothing secret is in it.
+    assert.match(output, /TRADING_DB_CA_CERT/);
+    assert.doesNotMatch(output, LEAK_RE);
+  },
+});
+
+Deno.test("sslmode=require against a server that declines TLS: refused, never sent in clear", async () => {
+  // A server that answers SSLRequest with N, as a Postgres without ssl=on does.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async (): Promise<number | null> => {
+    const conn = await listener.accept();
+    const request = new Uint8Array(8);
+    await conn.read(request);
+    await conn.write(new Uint8Array([0x4e]));
+    // Anything the client sent next would be the startup message, in clear.
+    const n = await conn.read(new Uint8Array(1024)).catch(() => null);
+    conn.close();
+    return n;
+  })();
+  const port = (listener.addr as Deno.NetAddr).port;
+  const db = createDb({
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=require`,
+    max: 1,
+    timeoutMs: 5_000,
+  });
+  try {
+    await assert.rejects(db.backoffState("live"), (err: unknown) => {
+      assert.ok(err instanceof AppError);
+      assert.equal(err.code, "INTERNAL");
+      assert.equal((err.cause as { code?: string }).code, TLS_FAILED);
+      assert.match(String((err.cause as Error).message), /does not accept TLS/);
+      return true;
+    });
+    assert.equal(await served, null, "no startup message reached the server");
+  } finally {
+    listener.close();
+    await db.close();
+  }
+});
