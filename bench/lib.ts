@@ -118,8 +118,22 @@ export interface ChildStack {
   info: StackInfo;
   pid: number;
   gatewayPid: number;
+  /** The functions' request log lines (event "request"), by request id; the newest 20,000. */
+  requestLog: Map<string, RequestLogLine>;
   stop(): Promise<void>;
 }
+
+/** The fields of the wrapper's per-request log line that the bench reads. */
+export interface RequestLogLine {
+  request_id: string;
+  function: string;
+  status: number;
+  duration_ms: number;
+  db_ms: number;
+  exchange_ms: number;
+}
+
+const REQUEST_LOG_KEEP = 20_000;
 
 /** `deno task start --ephemeral` in a child process, so the bench client does not share its CPU loop. */
 /**
@@ -194,9 +208,31 @@ export async function startChildStack(
     if (done) throw new Error("the functions' gateway did not start");
     head += value;
   }
-  // Its request log is not needed: drained so the pipe never fills.
+  // Its request log, read as it comes so the pipe never fills: the newest lines are kept for
+  // the breakdown of create-order's time (main.ts).
+  const requestLog = new Map<string, RequestLogLine>();
   (async () => {
-    while (!(await lines.read()).done) { /* drain */ }
+    let pending = head.slice(head.indexOf("\n") + 1);
+    for (;;) {
+      let at: number;
+      while ((at = pending.indexOf("\n")) >= 0) {
+        const line = pending.slice(0, at);
+        pending = pending.slice(at + 1);
+        if (!line.includes('"event":"request"')) continue;
+        try {
+          const entry = JSON.parse(line) as RequestLogLine;
+          requestLog.set(entry.request_id, entry);
+          if (requestLog.size > REQUEST_LOG_KEEP) {
+            requestLog.delete(requestLog.keys().next().value!);
+          }
+        } catch {
+          // Not a log line.
+        }
+      }
+      const { value, done } = await lines.read();
+      if (done) break;
+      pending += value;
+    }
   })();
   processLabels.set(proc.pid, "simulator");
   processLabels.set(gateway.pid, "functions");
@@ -207,6 +243,7 @@ export async function startChildStack(
     info: { ...info, functions_url: `${url}/functions/v1` },
     pid: proc.pid,
     gatewayPid: gateway.pid,
+    requestLog,
     async stop() {
       gateway.kill("SIGTERM");
       await gateway.status;
@@ -300,6 +337,23 @@ export async function call(
   const json = await res.json();
   if (!res.ok) throw new Error(`${name}: ${res.status} ${JSON.stringify(json)}`);
   return json;
+}
+
+/** `call`, also answering the request id the function gave the request (its log's key). */
+export async function callWithId(
+  info: StackInfo,
+  token: string,
+  name: string,
+  body: unknown,
+): Promise<{ json: unknown; requestId: string }> {
+  const res = await fetch(`${info.functions_url}/${name}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${name}: ${res.status} ${JSON.stringify(json)}`);
+  return { json, requestId: res.headers.get("x-request-id") ?? "" };
 }
 
 export async function simSeq(info: StackInfo): Promise<number> {

@@ -9,6 +9,7 @@ import { createBinance } from "../supabase/functions/_shared/exchange/binance.ts
 import {
   type Account,
   call,
+  callWithId,
   type ChildStack,
   cpuPerOrder,
   cpuSnapshot,
@@ -181,11 +182,49 @@ async function pairedCreateOrder(stack: ChildStack, floorAccount: Account, fnAcc
     credentials: { apiKey: floorAccount.apiKey, secret: floorAccount.secret },
   });
   await ex.loadMarkets();
-  return await alternate(
+  const ids: string[] = [];
+  const paired = await alternate(
     N_PAIRED,
     () => ex.createOrder("BTC/USDT", "market", "buy", 0.0001),
-    () => call(stack.info, fnAccount.token, "create-order", order),
+    async () => {
+      ids.push((await callWithId(stack.info, fnAccount.token, "create-order", order)).requestId);
+    },
   );
+  // The log line of the last request may still be on its way.
+  await new Promise((r) => setTimeout(r, 300));
+  return { ...paired, breakdown: breakdownOf(stack, paired, ids.slice(-paired.product.length)) };
+}
+
+/**
+ * Where each function call's time went, from the function's own request log joined by request
+ * id: outside the function (HTTP both ways, the gateway, the client), the two SQL round trips,
+ * the exchange call, and the function's own code. Medians of each part need not add up.
+ */
+function breakdownOf(
+  stack: ChildStack,
+  paired: { floor: number[]; product: number[] },
+  ids: string[],
+) {
+  const parts: Record<string, number[]> = {
+    outside: [],
+    db: [],
+    exchange: [],
+    exchange_over_floor: [],
+    own_code: [],
+  };
+  ids.forEach((id, i) => {
+    const line = stack.requestLog.get(id);
+    if (!line) return;
+    parts.outside.push(paired.product[i] - line.duration_ms);
+    parts.db.push(line.db_ms);
+    parts.exchange.push(line.exchange_ms);
+    parts.exchange_over_floor.push(line.exchange_ms - paired.floor[i]);
+    parts.own_code.push(line.duration_ms - line.db_ms - line.exchange_ms);
+  });
+  return {
+    requests: parts.db.length,
+    ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, stats(v)])),
+  };
 }
 
 /** The reads of the goals, floor and function alternately (the rows replace warm()'s). */
@@ -592,6 +631,7 @@ for (const latency of [0, 20]) {
     (section.floor as Record<string, Stats>)["create-order"] = stats(paired.floor);
     (section.warm as Record<string, Stats>)["create-order"] = stats(paired.product);
     section.samples = { floor: round3(paired.floor), product: round3(paired.product) };
+    section.create_order_breakdown = paired.breakdown;
     for (const [name, p] of Object.entries(await pairedReads(stack, accounts[0], accounts[1]))) {
       (section.floor as Record<string, Stats>)[name] = stats(p.floor);
       (section.warm as Record<string, Stats>)[name] = stats(p.product);

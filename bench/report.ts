@@ -182,6 +182,8 @@ ${latencyTable(z)}
 
 ${pgTable(z.pg_functions)}
 
+${breakdownTable(z, l)}
+
 With 20 ms added by the simulator to every request (a real network):
 
 ${latencyTable(l)}
@@ -312,6 +314,56 @@ ${rows.join("\n")}
 
 Fills recorded: ${x.fills_recorded}; orders still open after: ${x.open_after}.
 `;
+}
+
+/**
+ * Where create-order's time goes, per request: the function's request log joined to the bench's
+ * calls by request id, locally and with 20 ms of network.
+ */
+function breakdownTable(z: R, l: R): string {
+  const b0 = z.create_order_breakdown;
+  if (!b0) return "";
+  const b1 = l?.create_order_breakdown;
+  const cell = (s: R | undefined) => s ? `${s.median} / ${s.p95}` : "–";
+  const inPg = (z.pg_functions ?? [])
+    .filter((f: R) => f.name === "begin_order" || f.name === "record_order")
+    .reduce((sum: number, f: R) => sum + f.total_ms, 0);
+  const rows = [
+    "Where create-order's time goes, request by request: the function's own request log",
+    `(\`duration_ms\`, \`db_ms\`, \`exchange_ms\`) joined to the calls above by request id (${b0.requests}`,
+    "requests). Medians and p95 of each part, which need not add up.",
+    "",
+    "| part | local: median / p95 (ms) | 20 ms network: median / p95 (ms) |",
+    "|---|---|---|",
+    `| the function over HTTP, whole | ${cell(z.warm["create-order"])} | ${
+      cell(l?.warm?.["create-order"])
+    } |`,
+    `| the floor: raw ccxt's createOrder | ${cell(z.floor["create-order"])} | ${
+      cell(l?.floor?.["create-order"])
+    } |`,
+    `| outside the function: HTTP both ways, the gateway, the client | ${cell(b0.outside)} | ${
+      cell(b1?.outside)
+    } |`,
+    `| the two SQL round trips (\`begin_order\`, \`record_order\`) | ${cell(b0.db)} | ${
+      cell(b1?.db)
+    } |`,
+    `| the exchange call inside the function | ${cell(b0.exchange)} | ${cell(b1?.exchange)} |`,
+    `| the exchange call less the same round's floor | ${cell(b0.exchange_over_floor)} | ${
+      cell(b1?.exchange_over_floor)
+    } |`,
+    `| the function's own code: auth, validation, views, log | ${cell(b0.own_code)} | ${
+      cell(b1?.own_code)
+    } |`,
+    "",
+    `Postgres's own time for the two calls is ${
+      Math.round(inPg * 100) / 100
+    } ms (their totals in the table above); the rest of`,
+    "the round trips is the loopback, the wire protocol, waking the processes and parsing the",
+    "answers. With 20 ms of network every part grows, though none of them crosses that network:",
+    "each process sleeps between calls, and on this VM the same code runs slower on a core that",
+    'has been idle (docs/DECISIONS.md, "What the overhead is made of").',
+  ];
+  return rows.join("\n");
 }
 
 /** Where the database's share of the overhead goes: Postgres's own time per call. */
