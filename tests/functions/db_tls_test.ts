@@ -137,3 +137,48 @@ Deno.test("sslmode=require against a server that declines TLS: refused, never se
     await db.close();
   }
 });
+
+Deno.test({
+  name: "a TLS connection the server ends is replaced: the next call connects again",
+  ...needsStack,
+  async fn() {
+    const info = stackInfo();
+    assert.ok(info.db_ca_cert);
+    const db = createDb({
+      url: `${info.db_url}?sslmode=verify-full&application_name=tls-reconnect-test`,
+      caCert: info.db_ca_cert,
+      max: 1,
+      timeoutMs: 5_000,
+    });
+    try {
+      assert.ok("backoff_until" in await db.backoffState("live"));
+      // Found first, then ended by pid: in one statement the planner may call
+      // pg_terminate_backend before the filters, on every backend.
+      const found = await withSql((sql) =>
+        sql`select a.pid from pg_stat_activity a join pg_stat_ssl s using (pid)
+          where a.application_name = 'tls-reconnect-test' and s.ssl`
+      );
+      assert.equal(found.length, 1, "the pool's one connection uses TLS");
+      await withSql((sql) => sql`select pg_terminate_backend(${found[0].pid}::int)`);
+      // The socket saw the server close; postgres.js opens a new connection for the next call
+      // (the first may fail with the server's admin_shutdown if it raced the close).
+      let answer: unknown;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          answer = await db.backoffState("live");
+          break;
+        } catch (err) {
+          if (attempt === 1) throw err;
+        }
+      }
+      assert.ok(answer && typeof answer === "object" && "backoff_until" in answer);
+      const now = await withSql((sql) =>
+        sql`select count(*)::int as n from pg_stat_activity a join pg_stat_ssl s using (pid)
+          where a.application_name = 'tls-reconnect-test' and s.ssl`
+      );
+      assert.equal(now[0].n, 1);
+    } finally {
+      await db.close();
+    }
+  },
+});

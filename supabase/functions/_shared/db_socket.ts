@@ -132,8 +132,8 @@ class DenoSocket extends EventEmitter {
     this.#conn = conn;
     this.host = host;
     this.port = port;
-    // Started after postgres.js has attached its listeners (it does so synchronously once
-    // the socket function resolves).
+    // Nothing arrives before postgres.js sends its startup message, and by then it has
+    // attached its listeners.
     queueMicrotask(() => this.#readLoop());
   }
 
@@ -149,9 +149,14 @@ class DenoSocket extends EventEmitter {
       this.#close(false);
     } catch (err) {
       if (this.readyState === "closed") return;
-      this.emit("error", err);
-      this.#close(true);
+      this.#fail(err);
     }
+  }
+
+  /** An error event (never unheard: an EventEmitter throws one nobody listens to), then close. */
+  #fail(err: unknown) {
+    if (this.listenerCount("error") > 0) this.emit("error", err);
+    this.#close(true);
   }
 
   #close(hadError: boolean) {
@@ -174,10 +179,7 @@ class DenoSocket extends EventEmitter {
       () => callback?.(),
       (err) => {
         callback?.(err);
-        if (this.readyState !== "closed") {
-          this.emit("error", err);
-          this.#close(true);
-        }
+        if (this.readyState !== "closed") this.#fail(err);
       },
     );
     return true;
