@@ -182,3 +182,34 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a server that never answers SSLRequest: the call fails at the connect timeout and the connection is closed", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async (): Promise<number | null> => {
+    const conn = await listener.accept();
+    await conn.read(new Uint8Array(8));
+    // No answer. The client's close ends this read with null.
+    const n = await conn.read(new Uint8Array(16)).catch(() => null);
+    conn.close();
+    return n;
+  })();
+  const port = (listener.addr as Deno.NetAddr).port;
+  const db = createDb({
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=verify-full`,
+    max: 1,
+    timeoutMs: 5_000,
+    connectTimeoutMs: 300,
+  });
+  try {
+    await assert.rejects(db.backoffState("live"), (err: unknown) => {
+      assert.ok(err instanceof AppError);
+      assert.equal(err.code, "INTERNAL");
+      assert.equal((err.cause as { code?: string }).code, "CONNECT_TIMEOUT");
+      return true;
+    });
+    assert.equal(await served, null, "the half-open connection was closed, not left waiting");
+  } finally {
+    listener.close();
+    await db.close();
+  }
+});

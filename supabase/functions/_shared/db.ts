@@ -202,6 +202,8 @@ export interface DbOptions {
   url: string;
   /** PEM of a CA to trust for the database's TLS certificate (a private CA, e.g. Supabase's). */
   caCert?: string;
+  /** Longest wait to open a connection (default 5 s). */
+  connectTimeoutMs?: number;
   max: number;
   /** Longest wait for one round trip before the request answers "retry" (default 10 s). */
   timeoutMs?: number;
@@ -279,7 +281,7 @@ function messageFor(code: string): string {
 }
 
 export function createDb(opts: DbOptions): Db {
-  const connectTimeoutSeconds = 5;
+  const connectTimeoutSeconds = (opts.connectTimeoutMs ?? 5_000) / 1000;
   // TLS is Deno's own when the URL asks for it (db_socket.ts: postgres.js's cannot complete).
   const tls = tlsModeOf(opts.url);
   const sql: Sql = postgres(tls.url, {

@@ -72,12 +72,21 @@ async function readOneByte(conn: Deno.Conn): Promise<number> {
 }
 
 /** Opens a connection as the options ask: encrypted, or plain when `prefer` meets a server without TLS. */
+/** The connection being opened, so that a timeout can close it wherever it is waiting. */
+interface Opening {
+  conn?: Deno.Conn;
+  abandoned: boolean;
+}
+
 async function open(
   hostname: string,
   port: number,
   opts: TlsSocketOptions,
+  opening: Opening,
 ): Promise<Deno.Conn> {
   const tcp = await Deno.connect({ hostname, port });
+  opening.conn = tcp;
+  if (opening.abandoned) tcp.close();
   try {
     tcp.setNoDelay(true);
     tcp.setKeepAlive(true);
@@ -93,6 +102,8 @@ async function open(
       throw failure(`the database answered SSLRequest with byte ${answer}, not S or N`);
     }
     const tls = await Deno.startTls(tcp, { hostname, caCerts: opts.caCerts });
+    opening.conn = tls;
+    if (opening.abandoned) tls.close();
     try {
       await tls.handshake();
     } catch (err) {
@@ -206,11 +217,25 @@ export function tlsSocket(opts: TlsSocketOptions) {
     const hostname = pgOptions.host[0];
     const port = pgOptions.port[0];
     let timer: number | undefined;
-    const opening = open(hostname, port, opts);
+    const state: Opening = { abandoned: false };
+    const opening = open(hostname, port, opts, state);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        // A connection that arrives late is closed, not leaked.
-        opening.then((c) => c.close(), () => {});
+        // Closed wherever it waits (a server that never answers SSLRequest, a stalled
+        // handshake), and closed if it arrives later: never leaked.
+        state.abandoned = true;
+        try {
+          state.conn?.close();
+        } catch {
+          // Already closed.
+        }
+        opening.then((c) => {
+          try {
+            c.close();
+          } catch {
+            // Already closed.
+          }
+        }, () => {});
         reject(Object.assign(
           new Error(`connecting to the database at ${hostname}:${port} timed out`),
           { code: "CONNECT_TIMEOUT" },
