@@ -118,6 +118,8 @@ export interface ChildStack {
   info: StackInfo;
   pid: number;
   gatewayPid: number;
+  /** The stack file (dev/start.ts `--stack-file`), for further gateways over the same stack. */
+  file: string;
   /** The functions' request log lines (event "request"), by request id; the newest 20,000. */
   requestLog: Map<string, RequestLogLine>;
   stop(): Promise<void>;
@@ -243,6 +245,7 @@ export async function startChildStack(
     info: { ...info, functions_url: `${url}/functions/v1` },
     pid: proc.pid,
     gatewayPid: gateway.pid,
+    file,
     requestLog,
     async stop() {
       gateway.kill("SIGTERM");
@@ -337,6 +340,43 @@ export async function call(
   const json = await res.json();
   if (!res.ok) throw new Error(`${name}: ${res.status} ${JSON.stringify(json)}`);
   return json;
+}
+
+/**
+ * Another functions gateway over a running stack, with extra environment (e.g. a database URL
+ * with TLS through `TRADING_TEST_DB_URL`); its log is drained.
+ */
+export async function startExtraGateway(
+  stack: ChildStack,
+  env: Record<string, string>,
+): Promise<{ functionsUrl: string; stop(): Promise<void> }> {
+  const root = new URL("..", import.meta.url).pathname;
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}dev/gateway_main.ts`, "--stack-file", stack.file],
+    env: { BINANCE_IP_WEIGHT_SOFT_LIMIT: "1000000000", ...env },
+    cwd: root,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = proc.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let head = "";
+  while (!head.includes('{"url"') || !head.slice(head.indexOf('{"url"')).includes("\n")) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error("the extra gateway did not start");
+    head += value;
+  }
+  (async () => {
+    while (!(await lines.read()).done) { /* drain */ }
+  })();
+  const line = head.split("\n").find((l) => l.startsWith('{"url"'))!;
+  const { url } = JSON.parse(line) as { url: string };
+  return {
+    functionsUrl: `${url}/functions/v1`,
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.status;
+    },
+  };
 }
 
 /** `call`, also answering the request id the function gave the request (its log's key). */

@@ -18,6 +18,7 @@ import {
   simRequestsSince,
   simSeq,
   startChildStack,
+  startExtraGateway,
   type Stats,
   stats,
   timeN,
@@ -225,6 +226,33 @@ function breakdownOf(
     requests: parts.db.length,
     ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, stats(v)])),
   };
+}
+
+/**
+ * create-order through two gateways over the same stack, alternately: one with the stack's
+ * plain database URL, one with `sslmode=verify-full` and the stack's CA (docs/DECISIONS.md,
+ * "TLS to Postgres"): what encrypting the two SQL round trips costs.
+ */
+async function postgresOverTls(stack: ChildStack, a: Account) {
+  if (!stack.info.db_ca_cert) return undefined;
+  const tls = await startExtraGateway(stack, {
+    TRADING_TEST_DB_URL: `${stack.info.db_url}?sslmode=verify-full`,
+    TRADING_DB_CA_CERT: stack.info.db_ca_cert,
+  });
+  try {
+    // A fresh process: its code is not yet optimised, as the stack's gateway's is.
+    for (let i = 0; i < N; i++) {
+      await call(stack.info, a.token, "create-order", order, tls.functionsUrl);
+    }
+    const { floor: plain, product: encrypted } = await alternate(
+      Math.round(N_PAIRED / 2),
+      () => call(stack.info, a.token, "create-order", order),
+      () => call(stack.info, a.token, "create-order", order, tls.functionsUrl),
+    );
+    return { plain: stats(plain), tls: stats(encrypted) };
+  } finally {
+    await tls.stop();
+  }
 }
 
 /** The reads of the goals, floor and function alternately (the rows replace warm()'s). */
@@ -637,6 +665,7 @@ for (const latency of [0, 20]) {
       (section.warm as Record<string, Stats>)[name] = stats(p.product);
     }
     if (latency === 0) section.pg_functions = await pgFunctionTimes(stack, accounts[1]);
+    if (latency === 0) section.tls = await postgresOverTls(stack, accounts[1]);
     section.original = await measureOriginal(
       stack.info,
       accounts.slice(2, 2 + (latency ? 4 : 32)),

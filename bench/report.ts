@@ -184,6 +184,8 @@ ${pgTable(z.pg_functions)}
 
 ${breakdownTable(z, l)}
 
+${tlsTable(z.tls)}
+
 With 20 ms added by the simulator to every request (a real network):
 
 ${latencyTable(l)}
@@ -364,6 +366,21 @@ function breakdownTable(z: R, l: R): string {
     'has been idle (docs/DECISIONS.md, "What the overhead is made of").',
   ];
   return rows.join("\n");
+}
+
+/** create-order with the database over TLS against plain, alternately in one run. */
+function tlsTable(t: R | undefined): string {
+  if (!t) return "";
+  return [
+    "With Postgres over TLS (`sslmode=verify-full`, the stack's CA in `TRADING_DB_CA_CERT`; a",
+    "second functions process, its calls alternating with the plain one's; docs/DECISIONS.md,",
+    '"TLS to Postgres"):',
+    "",
+    "| create-order | median / p95 / p99 (ms) |",
+    "|---|---|",
+    `| database over plain TCP | ${t.plain.median} / ${t.plain.p95} / ${t.plain.p99} |`,
+    `| database over TLS | ${t.tls.median} / ${t.tls.p95} / ${t.tls.p99} |`,
+  ].join("\n");
 }
 
 /** Where the database's share of the overhead goes: Postgres's own time per call. */
