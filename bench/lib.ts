@@ -196,60 +196,33 @@ export async function startChildStack(
   // The functions in a process of their own, as deployed: the simulator's work and heap (every
   // order it ever matched) would otherwise share their event loop and garbage collector, which
   // the floor (raw ccxt in the bench client) does not.
-  const gateway = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}dev/gateway_main.ts`, "--stack-file", file],
-    env: { BINANCE_IP_WEIGHT_SOFT_LIMIT: "1000000000", ...extraEnv },
-    cwd: root,
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = gateway.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let head = "";
-  while (!head.includes("\n")) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error("the functions' gateway did not start");
-    head += value;
-  }
+  const gateway = await spawnGateway(root, file, extraEnv);
   // Its request log, read as it comes so the pipe never fills: the newest lines are kept for
   // the breakdown of create-order's time (main.ts).
   const requestLog = new Map<string, RequestLogLine>();
   (async () => {
-    let pending = head.slice(head.indexOf("\n") + 1);
-    for (;;) {
-      let at: number;
-      while ((at = pending.indexOf("\n")) >= 0) {
-        const line = pending.slice(0, at);
-        pending = pending.slice(at + 1);
-        if (!line.includes('"event":"request"')) continue;
-        try {
-          const entry = JSON.parse(line) as RequestLogLine;
-          requestLog.set(entry.request_id, entry);
-          if (requestLog.size > REQUEST_LOG_KEEP) {
-            requestLog.delete(requestLog.keys().next().value!);
-          }
-        } catch {
-          // Not a log line.
-        }
+    for await (const line of gateway.lines) {
+      if (!line.includes('"event":"request"')) continue;
+      try {
+        const entry = JSON.parse(line) as RequestLogLine;
+        requestLog.set(entry.request_id, entry);
+        if (requestLog.size > REQUEST_LOG_KEEP) requestLog.delete(requestLog.keys().next().value!);
+      } catch {
+        // Not a log line.
       }
-      const { value, done } = await lines.read();
-      if (done) break;
-      pending += value;
     }
   })();
   processLabels.set(proc.pid, "simulator");
-  processLabels.set(gateway.pid, "functions");
-  const { url } = JSON.parse(head.split("\n").find((l) => l.startsWith('{"url"'))!) as {
-    url: string;
-  };
+  processLabels.set(gateway.proc.pid, "functions");
   return {
-    info: { ...info, functions_url: `${url}/functions/v1` },
+    info: { ...info, functions_url: `${gateway.url}/functions/v1` },
     pid: proc.pid,
-    gatewayPid: gateway.pid,
+    gatewayPid: gateway.proc.pid,
     file,
     requestLog,
     async stop() {
-      gateway.kill("SIGTERM");
-      await gateway.status;
+      gateway.proc.kill("SIGTERM");
+      await gateway.proc.status;
       proc.kill("SIGTERM");
       await proc.status;
       await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -350,33 +323,54 @@ export async function startExtraGateway(
   stack: ChildStack,
   env: Record<string, string>,
 ): Promise<{ functionsUrl: string; stop(): Promise<void> }> {
-  const root = new URL("..", import.meta.url).pathname;
+  const gateway = await spawnGateway(new URL("..", import.meta.url).pathname, stack.file, env);
+  (async () => {
+    for await (const _ of gateway.lines) { /* drain */ }
+  })();
+  return {
+    functionsUrl: `${gateway.url}/functions/v1`,
+    async stop() {
+      gateway.proc.kill("SIGTERM");
+      await gateway.proc.status;
+    },
+  };
+}
+
+/**
+ * dev/gateway_main.ts over a stack file, once it prints its URL; `lines` yields what it logs
+ * after that, a line at a time (read it, or the pipe fills).
+ */
+async function spawnGateway(root: string, file: string, env: Record<string, string>) {
   const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}dev/gateway_main.ts`, "--stack-file", stack.file],
+    args: ["run", "-A", `${root}dev/gateway_main.ts`, "--stack-file", file],
     env: { BINANCE_IP_WEIGHT_SOFT_LIMIT: "1000000000", ...env },
     cwd: root,
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const lines = proc.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let head = "";
-  while (!head.includes('{"url"') || !head.slice(head.indexOf('{"url"')).includes("\n")) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error("the extra gateway did not start");
-    head += value;
+  const reader = proc.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let pending = "";
+  async function* all(): AsyncGenerator<string> {
+    for (;;) {
+      let at: number;
+      while ((at = pending.indexOf("\n")) >= 0) {
+        const line = pending.slice(0, at);
+        pending = pending.slice(at + 1);
+        yield line;
+      }
+      const { value, done } = await reader.read();
+      if (done) return;
+      pending += value;
+    }
   }
-  (async () => {
-    while (!(await lines.read()).done) { /* drain */ }
-  })();
-  const line = head.split("\n").find((l) => l.startsWith('{"url"'))!;
-  const { url } = JSON.parse(line) as { url: string };
-  return {
-    functionsUrl: `${url}/functions/v1`,
-    async stop() {
-      proc.kill("SIGTERM");
-      await proc.status;
-    },
-  };
+  const lines = all();
+  // next(), not for-await: leaving a for-await loop would close the generator.
+  for (let r = await lines.next(); !r.done; r = await lines.next()) {
+    if (r.value.startsWith('{"url"')) {
+      return { proc, url: (JSON.parse(r.value) as { url: string }).url, lines };
+    }
+  }
+  throw new Error("the functions' gateway did not start");
 }
 
 /** `call`, also answering the request id the function gave the request (its log's key). */

@@ -26,6 +26,39 @@ Deno.test("sslmode values that ask for TLS are taken out of the URL postgres.js 
   assert.deepEqual(tlsModeOf(base), { mode: undefined, url: base });
 });
 
+/**
+ * One connection's worth of a server: it reads SSLRequest, answers `answer` (or nothing), and
+ * `next` resolves with how many bytes the client sent after that (null: it closed instead).
+ */
+function fakeServer(answer: number | undefined) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const next = (async (): Promise<number | null> => {
+    const conn = await listener.accept();
+    await conn.read(new Uint8Array(8));
+    if (answer !== undefined) await conn.write(new Uint8Array([answer]));
+    const n = await conn.read(new Uint8Array(1024)).catch(() => null);
+    conn.close();
+    return n;
+  })();
+  const port = (listener.addr as Deno.NetAddr).port;
+  return {
+    url: (sslmode: string) =>
+      `postgres://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=${sslmode}`,
+    next,
+    close: () => listener.close(),
+  };
+}
+
+/** A market buy through a gateway of the test's own. */
+async function buyThrough(gatewayUrl: string, token: string) {
+  const res = await fetch(`${gatewayUrl}/functions/v1/create-order`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ symbol: "BTC/USDT", side: "buy", type: "market", amount: "0.001" }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
 /** The stack's connections that use TLS now (pg_stat_ssl), other than this test's own. */
 async function tlsConnections(): Promise<number> {
   return await withSql(async (sql) => {
@@ -49,13 +82,8 @@ Deno.test({
     });
     try {
       const t = await newTrader();
-      const res = await fetch(`${gateway.url}/functions/v1/create-order`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${t.token}`, "content-type": "application/json" },
-        body: JSON.stringify({ symbol: "BTC/USDT", side: "buy", type: "market", amount: "0.001" }),
-      });
-      const body = await res.json();
-      assert.equal(res.status, 200, JSON.stringify(body));
+      const { status, body } = await buyThrough(gateway.url, t.token);
+      assert.equal(status, 200, JSON.stringify(body));
       assert.equal(body.order.status, "closed");
       // Recorded through the TLS connections, and they are the gateway's: plain before.
       assert.ok((await tlsConnections()) > before, "the gateway's connections use TLS");
@@ -83,13 +111,8 @@ Deno.test({
     let output = "";
     try {
       const t = await newTrader();
-      const res = await fetch(`${gateway.url}/functions/v1/create-order`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${t.token}`, "content-type": "application/json" },
-        body: JSON.stringify({ symbol: "BTC/USDT", side: "buy", type: "market", amount: "0.001" }),
-      });
-      const body = await res.json();
-      assert.equal(res.status, 500, JSON.stringify(body));
+      const { status, body } = await buyThrough(gateway.url, t.token);
+      assert.equal(status, 500, JSON.stringify(body));
       assert.equal(body.error.code, "INTERNAL");
       const orders = await withSql((sql) =>
         sql`select count(*)::int as n from public.orders where user_id = ${t.userId}`
@@ -106,23 +129,8 @@ Deno.test({
 
 Deno.test("sslmode=require against a server that declines TLS: refused, never sent in clear", async () => {
   // A server that answers SSLRequest with N, as a Postgres without ssl=on does.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const served = (async (): Promise<number | null> => {
-    const conn = await listener.accept();
-    const request = new Uint8Array(8);
-    await conn.read(request);
-    await conn.write(new Uint8Array([0x4e]));
-    // Anything the client sent next would be the startup message, in clear.
-    const n = await conn.read(new Uint8Array(1024)).catch(() => null);
-    conn.close();
-    return n;
-  })();
-  const port = (listener.addr as Deno.NetAddr).port;
-  const db = createDb({
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=require`,
-    max: 1,
-    timeoutMs: 5_000,
-  });
+  const server = fakeServer(0x4e);
+  const db = createDb({ url: server.url("require"), max: 1, timeoutMs: 5_000 });
   try {
     await assert.rejects(db.backoffState("live"), (err: unknown) => {
       assert.ok(err instanceof AppError);
@@ -131,9 +139,9 @@ Deno.test("sslmode=require against a server that declines TLS: refused, never se
       assert.match(String((err.cause as Error).message), /does not accept TLS/);
       return true;
     });
-    assert.equal(await served, null, "no startup message reached the server");
+    assert.equal(await server.next, null, "no startup message reached the server");
   } finally {
-    listener.close();
+    server.close();
     await db.close();
   }
 });
@@ -186,18 +194,9 @@ Deno.test({
 });
 
 Deno.test("a server that never answers SSLRequest: the call fails at the connect timeout and the connection is closed", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const served = (async (): Promise<number | null> => {
-    const conn = await listener.accept();
-    await conn.read(new Uint8Array(8));
-    // No answer. The client's close ends this read with null.
-    const n = await conn.read(new Uint8Array(16)).catch(() => null);
-    conn.close();
-    return n;
-  })();
-  const port = (listener.addr as Deno.NetAddr).port;
+  const server = fakeServer(undefined);
   const db = createDb({
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=verify-full`,
+    url: server.url("verify-full"),
     max: 1,
     timeoutMs: 5_000,
     connectTimeoutMs: 300,
@@ -209,9 +208,9 @@ Deno.test("a server that never answers SSLRequest: the call fails at the connect
       assert.equal((err.cause as { code?: string }).code, "CONNECT_TIMEOUT");
       return true;
     });
-    assert.equal(await served, null, "the half-open connection was closed, not left waiting");
+    assert.equal(await server.next, null, "the half-open connection was closed, not left waiting");
   } finally {
-    listener.close();
+    server.close();
     await db.close();
   }
 });
