@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createDb } from "../../supabase/functions/_shared/db.ts";
-import { TLS_FAILED, tlsModeOf } from "../../supabase/functions/_shared/db_socket.ts";
+import { TLS_FAILED, tlsModeOf, tlsSocket } from "../../supabase/functions/_shared/db_socket.ts";
 import { AppError } from "../../supabase/functions/_shared/errors.ts";
 import { startGatewayProcess } from "../helpers/gateway.ts";
 import { LEAK_RE, needsStack, newTrader, stackInfo, withSql } from "../helpers/stack.ts";
@@ -212,5 +212,22 @@ Deno.test("a server that never answers SSLRequest: the call fails at the connect
   } finally {
     server.close();
     await db.close();
+  }
+});
+
+Deno.test("sslmode with several hosts or a Unix socket is refused, not half-honoured", async () => {
+  const open = tlsSocket({ mode: "verify-full", connectTimeoutMs: 1_000 });
+  for (
+    const options of [{ host: ["a.example", "b.example"], port: [5432, 5432] }, {
+      host: ["localhost"],
+      port: [5432],
+      path: "/var/run/postgresql/.s.PGSQL.5432",
+    }]
+  ) {
+    await assert.rejects(open(options), (err: unknown) => {
+      assert.equal((err as { code?: string }).code, TLS_FAILED);
+      assert.match(String(err), /exactly one host/);
+      return true;
+    });
   }
 });

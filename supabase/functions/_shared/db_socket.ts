@@ -54,9 +54,11 @@ export interface TlsSocketOptions {
 }
 
 /** What postgres.js passes to its `socket` option: its parsed connection options. */
-interface PostgresJsOptions {
+export interface PostgresJsOptions {
   host: string[];
   port: number[];
+  /** A Unix socket, when the URL names one. */
+  path?: string | false;
 }
 
 function failure(message: string, cause?: unknown): Error {
@@ -214,6 +216,11 @@ class DenoSocket extends EventEmitter {
 /** The `socket` option for postgres.js: every connection opened with TLS as `opts` says. */
 export function tlsSocket(opts: TlsSocketOptions) {
   return async (pgOptions: PostgresJsOptions): Promise<DenoSocket> => {
+    // postgres.js tries several hosts in turn, or a Unix socket, only on its own sockets: say
+    // so rather than connect somewhere else than the URL says.
+    if (pgOptions.host.length !== 1 || pgOptions.path) {
+      throw failure("sslmode needs a database URL with exactly one host and no Unix socket");
+    }
     const hostname = pgOptions.host[0];
     const port = pgOptions.port[0];
     let timer: number | undefined;
