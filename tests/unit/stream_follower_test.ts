@@ -17,6 +17,7 @@ function harness(sim: Simulator, apiKey: string, secret: string) {
   const account: StreamAccount = {
     account: { id: "acc-1", label: "default", environment: "live", key_hint: "", permissions: {} },
     credentials: { api_key: apiKey, secret },
+    key_version: "acc-1:1",
     backoff_until: null,
     orders: [],
   };

@@ -58,10 +58,19 @@ export interface AccountInfo {
   [column: string]: unknown;
 }
 
+/** An account's decrypted API key and secret: never logged, never returned. */
+export interface Credentials {
+  api_key: string;
+  secret: string;
+}
+
 /** An account with its decrypted credentials: never logged, never returned. */
 export interface AccountContext {
   account: AccountInfo;
-  credentials: { api_key: string; secret: string };
+  /** Null when the caller passed this `key_version` as the one it holds (migration 0800). */
+  credentials: Credentials | null;
+  /** The account id and when its key was saved: changes whenever the key or secret does. */
+  key_version: string;
   /** The environment's back-off (IP-level limits), when one is in force. */
   backoff_until: string | null;
   /** This account's order-rate back-off (-1015), when one is in force. */
@@ -91,11 +100,15 @@ export interface RecordResult {
 }
 
 export interface SyncBatch extends AccountContext {
+  /** Batches always carry the key (no known version is passed for them). */
+  credentials: Credentials;
   orders: OrderRow[];
 }
 
 /** An account stream-fills follows, with its unsettled orders (trading.accounts_to_stream). */
 export interface StreamAccount extends AccountContext {
+  /** Always carries the key (no known version is passed for it). */
+  credentials: Credentials;
   orders: {
     client_order_id: string;
     exchange_order_id: string | null;
@@ -116,13 +129,20 @@ export interface Db {
   }): Promise<AccountInfo>;
   deleteExchangeAccount(userId: string, label: string): Promise<AccountInfo | null>;
   listExchangeAccounts(userId: string): Promise<AccountInfo[]>;
-  accountContext(userId: string, label: string | null, weight?: Weight): Promise<AccountContext>;
+  /** `knownKey`: the key version the caller holds; the answer then leaves the secret out. */
+  accountContext(
+    userId: string,
+    label: string | null,
+    weight?: Weight,
+    knownKey?: string,
+  ): Promise<AccountContext>;
   beginOrder(
     userId: string,
     label: string | null,
     clientOrderId: string,
     request: Record<string, unknown>,
     leaseSeconds: number,
+    knownKey?: string,
   ): Promise<BeginOrderResult>;
   recordOrder(
     accountId: string,
@@ -139,6 +159,7 @@ export interface Db {
     exchangeOrderId: string | null,
     clientOrderId: string | null,
     weight?: Weight,
+    knownKey?: string,
   ): Promise<AccountContext & { order: OrderRow | null; position: PositionRow | null }>;
   ordersToSync(userId: string | null, minAgeSeconds: number, limit: number): Promise<SyncBatch[]>;
   /** Records that sync-orders compared these orders (row ids) with Binance now. */
@@ -357,20 +378,22 @@ export function createDb(opts: DbOptions): Db {
       call("delete_exchange_account", ["uuid", "text"], [userId, label]),
     listExchangeAccounts: async (userId) =>
       (await call<AccountInfo[] | null>("list_exchange_accounts", ["uuid"], [userId])) ?? [],
-    accountContext: (userId, label, weight) =>
-      call("account_context", ["uuid", "text", "int", "boolean"], [
+    accountContext: (userId, label, weight, knownKey) =>
+      call("account_context", ["uuid", "text", "int", "boolean", "text"], [
         userId,
         label,
         weight?.weight ?? 0,
         weight?.priority ?? false,
+        knownKey ?? null,
       ]),
-    beginOrder: (userId, label, clientOrderId, request, leaseSeconds) =>
-      call("begin_order", ["uuid", "text", "text", "jsonb", "int"], [
+    beginOrder: (userId, label, clientOrderId, request, leaseSeconds, knownKey) =>
+      call("begin_order", ["uuid", "text", "text", "jsonb", "int", "text"], [
         userId,
         label,
         clientOrderId,
         request,
         leaseSeconds,
+        knownKey ?? null,
       ]),
     recordOrder: (accountId, order, trades, amountStep) =>
       call("record_order", ["uuid", "jsonb", "jsonb", "numeric"], [
@@ -383,14 +406,15 @@ export function createDb(opts: DbOptions): Db {
       call("reject_order", ["uuid", "text", "jsonb"], [accountId, clientOrderId, error]),
     releaseOrder: (accountId, clientOrderId) =>
       call("release_order", ["uuid", "text"], [accountId, clientOrderId]),
-    findOrder: (userId, label, exchangeOrderId, clientOrderId, weight) =>
-      call("find_order", ["uuid", "text", "text", "text", "int", "boolean"], [
+    findOrder: (userId, label, exchangeOrderId, clientOrderId, weight, knownKey) =>
+      call("find_order", ["uuid", "text", "text", "text", "int", "boolean", "text"], [
         userId,
         label,
         exchangeOrderId,
         clientOrderId,
         weight?.weight ?? 0,
         weight?.priority ?? true,
+        knownKey ?? null,
       ]),
     ordersToSync: async (userId, minAgeSeconds, limit) =>
       (await call<SyncBatch[] | null>("orders_to_sync", ["uuid", "int", "int"], [

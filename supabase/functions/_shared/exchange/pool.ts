@@ -82,7 +82,12 @@ interface Holder {
 export class ExchangePool {
   readonly #opts: ExchangePoolOptions;
   readonly #holders = new Map<string, Holder>();
-  readonly #instances = new Map<string, { key: string; exchange: Binance }>();
+  readonly #instances = new Map<
+    string,
+    { key: string; exchange: Binance; version?: string }
+  >();
+  /** The account a user's label (or their default, "") named last: user id NUL label. */
+  readonly #owners = new Map<string, string>();
 
   constructor(opts: ExchangePoolOptions) {
     this.#opts = opts;
@@ -176,17 +181,20 @@ export class ExchangePool {
 
   /**
    * The account's instance, with the endpoint's shared markets. A rotated key (different
-   * credentials for the same account) replaces the cached instance.
+   * credentials for the same account) replaces the cached instance. `version` is the key
+   * version the database gave with the credentials (`key_version`).
    */
   async forAccount(
     accountId: string,
     environment: BinanceEnvironment,
     credentials: BinanceCredentials,
+    version?: string,
   ): Promise<Binance> {
     const shared = await this.markets(environment);
     const key = `${environment}\u0000${credentials.apiKey}\u0000${credentials.secret}`;
     const cached = this.#instances.get(accountId);
     if (cached && cached.key === key) {
+      cached.version = version;
       // LRU: move to the back.
       this.#instances.delete(accountId);
       this.#instances.set(accountId, cached);
@@ -194,13 +202,48 @@ export class ExchangePool {
     }
     const exchange = accountView(shared, credentials);
     this.#instances.delete(accountId);
-    this.#instances.set(accountId, { key, exchange });
+    this.#instances.set(accountId, { key, exchange, version });
     while (this.#instances.size > this.#opts.cacheSize) {
       const oldest = this.#instances.keys().next().value;
       if (oldest === undefined) break;
       this.#instances.delete(oldest);
     }
     return exchange;
+  }
+
+  /**
+   * The account's instance if it holds the credentials of key version `version`; undefined
+   * when it was dropped from the cache or holds another version.
+   */
+  cachedAccount(accountId: string, version: string): Binance | undefined {
+    const cached = this.#instances.get(accountId);
+    if (!cached || cached.version !== version) return undefined;
+    this.#instances.delete(accountId);
+    this.#instances.set(accountId, cached);
+    return cached.exchange;
+  }
+
+  /**
+   * The key version this isolate holds for the account a user's label named last (null: the
+   * default account), to pass as `p_known_key`: the database then leaves the secret out.
+   */
+  knownKey(userId: string, label: string | null): string | undefined {
+    const accountId = this.#owners.get(`${userId}\u0000${label ?? ""}`);
+    return accountId === undefined ? undefined : this.#instances.get(accountId)?.version;
+  }
+
+  /** Remembers which account a user's label named (see knownKey). */
+  noteOwner(userId: string, label: string | null, accountId: string): void {
+    const k = `${userId}\u0000${label ?? ""}`;
+    if (this.#owners.get(k) === accountId) return;
+    this.#owners.delete(k);
+    this.#owners.set(k, accountId);
+    // Bounded as the instances are: a user has at most a few labels.
+    while (this.#owners.size > 4 * this.#opts.cacheSize) {
+      const oldest = this.#owners.keys().next().value;
+      if (oldest === undefined) break;
+      this.#owners.delete(oldest);
+    }
   }
 
   /** A throwaway instance for checking keys that are not saved yet. */

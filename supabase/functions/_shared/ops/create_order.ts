@@ -19,6 +19,7 @@ import {
   assertNoBackoff,
   dbCall,
   exchangeCall,
+  exchangeOf,
   type ExchangeTarget,
   marketOf,
   noteUsedWeight,
@@ -27,6 +28,7 @@ import {
   positionView,
   readExchange,
   tradesOf,
+  withKnownKey,
 } from "./common.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -162,17 +164,17 @@ export const createOrder = defineOperation({
     let market = await marketOf(ctx, DEFAULT_ENVIRONMENT, input.symbol);
     checkOrderAgainstMarket(input, market);
 
-    const begun = await dbCall(
-      ctx,
-      () =>
+    const label = input.account ?? null;
+    const begun = await dbCall(ctx, () =>
+      withKnownKey(ctx, label, (knownKey) =>
         deps.db.beginOrder(
           userId,
-          input.account ?? null,
+          label,
           clientOrderId,
           requestOf(input),
           deps.config.submitLeaseSeconds,
-        ),
-    );
+          knownKey,
+        )));
     const accountId = begun.account.id;
     const environment = begun.account.environment;
     /** Forget the row when the order certainly never reached Binance. */
@@ -205,6 +207,7 @@ export const createOrder = defineOperation({
     }
 
     const target: ExchangeTarget = { environment, accountId };
+    let exchange: Binance;
     try {
       assertNoBackoff(ctx, environment, {
         sharedUntil: begun.backoff_until,
@@ -215,6 +218,7 @@ export const createOrder = defineOperation({
         market = await marketOf(ctx, environment, input.symbol);
         checkOrderAgainstMarket(input, market);
       }
+      exchange = await exchangeOf(ctx, begun);
     } catch (err) {
       await release();
       throw err;
@@ -223,11 +227,6 @@ export const createOrder = defineOperation({
     /** The request is answering while the order stays pending: a retry may proceed at once. */
     const endLease = () =>
       dbCall(ctx, () => deps.db.endOrderLease(accountId, clientOrderId)).catch(() => {});
-
-    const exchange = await deps.exchanges.forAccount(accountId, environment, {
-      apiKey: begun.credentials.api_key,
-      secret: begun.credentials.secret,
-    });
 
     // A pending row of ours from an earlier request: that attempt may have reached Binance.
     let placed: CcxtOrder | undefined;

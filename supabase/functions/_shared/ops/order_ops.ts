@@ -24,6 +24,7 @@ import {
   readExchange,
   targetOf,
   tradesOf,
+  withKnownKey,
 } from "./common.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -46,14 +47,20 @@ async function locate(
   weight: number,
 ): Promise<Located> {
   // Cancels and order lookups are priority calls: they may use the budget's headroom.
-  const found = await dbCall(ctx, () =>
-    ctx.deps.db.findOrder(
-      ctx.userId as string,
-      input.account ?? null,
-      input.id ?? null,
-      input.client_order_id ?? null,
-      { weight, priority: true },
-    ));
+  const label = input.account ?? null;
+  const found = await dbCall(
+    ctx,
+    () =>
+      withKnownKey(ctx, label, (knownKey) =>
+        ctx.deps.db.findOrder(
+          ctx.userId as string,
+          label,
+          input.id ?? null,
+          input.client_order_id ?? null,
+          { weight, priority: true },
+          knownKey,
+        )),
+  );
   const stored = found.order;
   if (stored && stored.symbol !== input.symbol) {
     throw new AppError("ORDER_NOT_FOUND", `No ${input.symbol} order with this id`);

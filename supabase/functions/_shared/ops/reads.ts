@@ -19,6 +19,7 @@ import {
   fetchTickerInput,
 } from "../schemas.ts";
 import {
+  accountContextOf,
   accountExchange,
   amountStepOf,
   assertNoBackoff,
@@ -37,10 +38,7 @@ export const fetchOpenOrders = defineOperation({
     if (input.symbol) await marketOf(ctx, "live", input.symbol);
     // rest-api.md "Current open orders": weight 6 for one symbol, 80 for all.
     const weight = input.symbol ? 6 : 80;
-    const account = await dbCall(
-      ctx,
-      () => ctx.deps.db.accountContext(ctx.userId as string, input.account ?? null, { weight }),
-    );
+    const account = await accountContextOf(ctx, input.account ?? null, { weight });
     const exchange = await accountExchange(ctx, account);
     const orders = await readExchange(
       ctx,
@@ -96,10 +94,7 @@ export const fetchBalance = defineOperation({
   input: { GET: fetchBalanceInput, POST: fetchBalanceInput },
   async run(input: FetchBalanceInput, ctx) {
     // rest-api.md "Account information": weight 20.
-    const account = await dbCall(
-      ctx,
-      () => ctx.deps.db.accountContext(ctx.userId as string, input.account ?? null, { weight: 20 }),
-    );
+    const account = await accountContextOf(ctx, input.account ?? null, { weight: 20 });
     const exchange = await accountExchange(ctx, account);
     const balance = await readExchange(
       ctx,
@@ -130,10 +125,7 @@ export const fetchMyTrades = defineOperation({
   async run(input: FetchMyTradesInput, ctx) {
     const market = await marketOf(ctx, "live", input.symbol);
     // rest-api.md "Account trade list": weight 20 without orderId.
-    const account = await dbCall(
-      ctx,
-      () => ctx.deps.db.accountContext(ctx.userId as string, input.account ?? null, { weight: 20 }),
-    );
+    const account = await accountContextOf(ctx, input.account ?? null, { weight: 20 });
     const exchange = await accountExchange(ctx, account);
     const trades = await readExchange(
       ctx,
