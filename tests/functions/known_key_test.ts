@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { startGateway } from "../../dev/gateway.ts";
 import type { AccountContext, Db } from "../../supabase/functions/_shared/db.ts";
-import { exchangeOf } from "../../supabase/functions/_shared/ops/common.ts";
+import { exchangeOf } from "../../supabase/functions/_shared/ops/accounts.ts";
 import type { OperationContext } from "../../supabase/functions/_shared/operation.ts";
 import { needsStack, newTrader, sim, simRequests, stackInfo } from "../helpers/stack.ts";
 

@@ -19,7 +19,6 @@ import {
   assertNoBackoff,
   dbCall,
   exchangeCall,
-  exchangeOf,
   type ExchangeTarget,
   marketOf,
   noteUsedWeight,
@@ -28,8 +27,8 @@ import {
   positionView,
   readExchange,
   tradesOf,
-  withKnownKey,
 } from "./common.ts";
+import { exchangeOf, withKnownKey } from "./accounts.ts";
 
 // deno-lint-ignore no-explicit-any
 type CcxtOrder = Record<string, any>;

@@ -14,7 +14,6 @@ import {
   fetchOrderInput,
 } from "../schemas.ts";
 import {
-  accountExchange,
   amountStepOf,
   dbCall,
   marketOf,
@@ -24,8 +23,8 @@ import {
   readExchange,
   targetOf,
   tradesOf,
-  withKnownKey,
 } from "./common.ts";
+import { accountExchange, withKnownKey } from "./accounts.ts";
 
 // deno-lint-ignore no-explicit-any
 type CcxtOrder = Record<string, any>;

@@ -19,8 +19,6 @@ import {
   fetchTickerInput,
 } from "../schemas.ts";
 import {
-  accountContextOf,
-  accountExchange,
   amountStepOf,
   assertNoBackoff,
   dbCall,
@@ -30,6 +28,7 @@ import {
   targetOf,
   tradeView,
 } from "./common.ts";
+import { accountContextOf, accountExchange } from "./accounts.ts";
 
 export const fetchOpenOrders = defineOperation({
   name: "fetch-open-orders",

@@ -16,7 +16,6 @@ import type { BinanceEnvironment } from "../exchange/binance.ts";
 import { ccxt } from "../exchange/ccxt.ts";
 import { defineOperation, type OperationContext } from "../operation.ts";
 import {
-  accountExchange,
   amountStepOf,
   backOffEnvironment,
   dbCall,
@@ -24,6 +23,7 @@ import {
   readExchange,
   targetOf,
 } from "./common.ts";
+import { accountExchange } from "./accounts.ts";
 import { recordFromExchange } from "./order_ops.ts";
 import { Follower, type FollowerDeps, type RunStats } from "../stream/follower.ts";
 import type { StreamEvent } from "../stream/ws_session.ts";

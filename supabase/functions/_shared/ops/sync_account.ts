@@ -14,15 +14,8 @@ import { AppError } from "../errors.ts";
 import type { OrderRow, SyncBatch } from "../db.ts";
 import type { Binance } from "../exchange/binance.ts";
 import type { OperationContext } from "../operation.ts";
-import {
-  accountExchange,
-  amountStepOf,
-  dbCall,
-  marketOf,
-  orderForDb,
-  readExchange,
-  targetOf,
-} from "./common.ts";
+import { amountStepOf, dbCall, marketOf, orderForDb, readExchange, targetOf } from "./common.ts";
+import { accountExchange } from "./accounts.ts";
 
 // deno-lint-ignore no-explicit-any
 type CcxtOrder = Record<string, any>;
