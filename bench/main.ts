@@ -24,6 +24,7 @@ import {
   timeN,
 } from "./lib.ts";
 import { freePort } from "../dev/ports.ts";
+import { platformEnv } from "../dev/stack.ts";
 import { measureOriginal } from "./original.ts";
 import { codeGraph, functionGraph } from "./bundle_size.ts";
 import postgres from "postgres";
@@ -410,12 +411,7 @@ async function startFunction(
     env: {
       PORT: String(port),
       HOST: "127.0.0.1",
-      SUPABASE_URL: stack.info.supabase_url,
-      SUPABASE_DB_URL: stack.info.db_url,
-      SUPABASE_SERVICE_ROLE_KEY: stack.info.service_role_key,
-      SUPABASE_ANON_KEY: stack.info.anon_key,
-      SUPABASE_JWT_SECRET: stack.info.jwt_secret,
-      BINANCE_API_URL: stack.info.binance_url,
+      ...platformEnv(stack.info),
       // The load lifts the simulator's weight limit; the product's guard below it goes too.
       BINANCE_IP_WEIGHT_SOFT_LIMIT: "1000000000",
     },

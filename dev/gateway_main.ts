@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { startGateway } from "./gateway.ts";
-import { passThrough, type StackInfo } from "./stack.ts";
+import { passThrough, platformEnv, type StackInfo } from "./stack.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -24,12 +24,8 @@ const dbUrl = Deno.env.get("TRADING_TEST_DB_URL") ?? info.db_url;
 const gateway = startGateway({
   port: Number(values.port),
   env: {
-    SUPABASE_URL: info.supabase_url,
+    ...platformEnv(info),
     SUPABASE_DB_URL: dbUrl,
-    SUPABASE_ANON_KEY: info.anon_key,
-    SUPABASE_SERVICE_ROLE_KEY: info.service_role_key,
-    SUPABASE_JWT_SECRET: info.jwt_secret,
-    BINANCE_API_URL: info.binance_url,
     BINANCE_TIMEOUT_MS: Deno.env.get("BINANCE_TIMEOUT_MS") ?? "3000",
     SUBMIT_LEASE_SECONDS: Deno.env.get("SUBMIT_LEASE_SECONDS") ?? "15",
     TRADING_DB_TIMEOUT_MS: Deno.env.get("TRADING_DB_TIMEOUT_MS") ?? "3000",

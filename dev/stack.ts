@@ -233,6 +233,18 @@ async function hasOpenssl(): Promise<boolean> {
   }
 }
 
+/** What Supabase's platform gives every function, for a running stack (StackInfo). */
+export function platformEnv(info: StackInfo): Record<string, string> {
+  return {
+    SUPABASE_URL: info.supabase_url,
+    SUPABASE_DB_URL: info.db_url,
+    SUPABASE_ANON_KEY: info.anon_key,
+    SUPABASE_SERVICE_ROLE_KEY: info.service_role_key,
+    SUPABASE_JWT_SECRET: info.jwt_secret,
+    BINANCE_API_URL: info.binance_url,
+  };
+}
+
 /** The functions' own settings (README, Configuration) pass from this process's environment. */
 const FUNCTION_SETTINGS = [
   "TRADING_DB_POOL_SIZE",

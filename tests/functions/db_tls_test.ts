@@ -19,6 +19,9 @@ Deno.test("sslmode values that ask for TLS are taken out of the URL postgres.js 
     assert.equal(got.url, `${base}?application_name=x`);
   }
   assert.equal(tlsModeOf(`${base}?sslrootcert=system`).mode, "verify-full");
+  assert.deepEqual(tlsModeOf(`${base}?ssl=true`), { mode: "verify-full", url: base });
+  assert.throws(() => tlsModeOf(`${base}?sslmode=requre`), /unknown sslmode.*requre/);
+  assert.deepEqual(tlsModeOf(`${base}?ssl=false`), { mode: undefined, url: `${base}?ssl=false` });
   assert.deepEqual(tlsModeOf(`${base}?sslmode=disable`), {
     mode: undefined,
     url: `${base}?sslmode=disable`,
@@ -27,7 +30,8 @@ Deno.test("sslmode values that ask for TLS are taken out of the URL postgres.js 
 });
 
 /**
- * One connection's worth of a server: it reads SSLRequest, answers `answer` (or nothing), and
+ * One connection's worth of a server, speaking Postgres's "SSL Session Encryption" (protocol
+ * docs, Message Flow): it reads SSLRequest, answers `answer` (or nothing), and
  * `next` resolves with how many bytes the client sent after that (null: it closed instead).
  */
 function fakeServer(answer: number | undefined) {

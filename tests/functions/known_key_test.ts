@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { startGateway } from "../../dev/gateway.ts";
+import { platformEnv } from "../../dev/stack.ts";
 import type { AccountContext, Db } from "../../supabase/functions/_shared/db.ts";
 import { exchangeOf } from "../../supabase/functions/_shared/ops/accounts.ts";
 import type { OperationContext } from "../../supabase/functions/_shared/operation.ts";
@@ -34,20 +35,8 @@ function watch(db: Db, seen: Seen[]) {
   }
 }
 
-function inProcessGateway(extra: Record<string, string> = {}) {
-  const info = stackInfo();
-  return startGateway({
-    port: 0,
-    env: {
-      SUPABASE_URL: info.supabase_url,
-      SUPABASE_DB_URL: info.db_url,
-      SUPABASE_ANON_KEY: info.anon_key,
-      SUPABASE_SERVICE_ROLE_KEY: info.service_role_key,
-      SUPABASE_JWT_SECRET: info.jwt_secret,
-      BINANCE_API_URL: info.binance_url,
-      ...extra,
-    },
-  });
+function inProcessGateway() {
+  return startGateway({ port: 0, env: platformEnv(stackInfo()) });
 }
 
 async function post(url: string, token: string, name: string, body: unknown) {

@@ -1,11 +1,11 @@
 /**
  * TLS to Postgres on Deno: the socket postgres.js is given (its `socket` option) when the
- * database URL asks for TLS (`sslmode=require`, `verify-ca`, `verify-full`, `prefer`).
+ * database URL asks for TLS (`sslmode=require`, `verify-ca`, `verify-full`, `prefer`, `allow`).
  *
  * postgres.js negotiates TLS itself by sending SSLRequest on a node:net socket and then
  * upgrading that socket with node:tls. Under Deno 2.1 the upgrade never completes: the
  * connection hangs until CONNECT_TIMEOUT, whatever the certificate (measured against a local
- * Postgres with `ssl=on`; tests/db_tls_test.ts). Without TLS, the key secrets that begin_order
+ * Postgres with `ssl=on`; tests/functions/db_tls_test.ts). Without TLS, the key secrets that begin_order
  * returns would cross the network in clear, and a database that enforces TLS could not be used
  * at all. So this module opens the connection with Deno's own TCP and TLS: it sends
  * SSLRequest, reads the server's one-byte answer, and on `S` runs the handshake with
@@ -27,15 +27,8 @@ import { EventEmitter } from "node:events";
  * it (libpq's `allow` tries without first; here both try TLS first, which a server that
  * offers TLS accepts either way); the others refuse a server without TLS.
  */
-export type TlsMode = "allow" | "prefer" | "require" | "verify-ca" | "verify-full";
-
-export const TLS_MODES: readonly string[] = [
-  "allow",
-  "prefer",
-  "require",
-  "verify-ca",
-  "verify-full",
-];
+export const TLS_MODES = ["allow", "prefer", "require", "verify-ca", "verify-full"] as const;
+export type TlsMode = typeof TLS_MODES[number];
 
 /** Connection failures raised here carry this code: the database is unusable as configured. */
 export const TLS_FAILED = "DB_TLS_FAILED";
@@ -73,13 +66,13 @@ async function readOneByte(conn: Deno.Conn): Promise<number> {
   return one[0];
 }
 
-/** Opens a connection as the options ask: encrypted, or plain when `prefer` meets a server without TLS. */
 /** The connection being opened, so that a timeout can close it wherever it is waiting. */
 interface Opening {
   conn?: Deno.Conn;
   abandoned: boolean;
 }
 
+/** Opens a connection as the options ask: encrypted, or plain when `prefer` meets a server without TLS. */
 async function open(
   hostname: string,
   port: number,
@@ -259,8 +252,11 @@ export function tlsSocket(opts: TlsSocketOptions) {
 
 /**
  * The TLS mode a database URL asks for, and the URL without the TLS parameters (postgres.js
- * would otherwise negotiate itself, or send them to the server as settings). `undefined` when
- * the URL asks for no TLS (no `sslmode`, `disable` or `allow`).
+ * would otherwise negotiate itself, or send them to the server as settings). `mode` is
+ * undefined when the URL asks for no TLS: no `sslmode`, or `disable` / `false`. Any other value
+ * postgres.js would take as TLS, which it cannot complete under Deno: `ssl=true` (postgres.js:
+ * verified TLS) becomes verify-full, and a value neither knows is refused by name rather than
+ * left to hang.
  */
 export function tlsModeOf(url: string): { mode: TlsMode | undefined; url: string } {
   let parsed: URL;
@@ -272,7 +268,11 @@ export function tlsModeOf(url: string): { mode: TlsMode | undefined; url: string
   let mode = parsed.searchParams.get("sslmode") ?? parsed.searchParams.get("ssl");
   // postgres.js reads `sslrootcert=system` as verify-full.
   if (mode === null && parsed.searchParams.get("sslrootcert") === "system") mode = "verify-full";
-  if (mode === null || !TLS_MODES.includes(mode)) return { mode: undefined, url };
+  if (mode === null || mode === "disable" || mode === "false") return { mode: undefined, url };
+  if (mode === "true") mode = "verify-full";
+  if (!(TLS_MODES as readonly string[]).includes(mode)) {
+    throw failure(`unknown sslmode in the database URL: ${mode.slice(0, 20)}`);
+  }
   for (const p of ["sslmode", "ssl", "sslrootcert"]) parsed.searchParams.delete(p);
   return { mode: mode as TlsMode, url: parsed.toString() };
 }

@@ -84,7 +84,7 @@ export class ExchangePool {
   readonly #holders = new Map<string, Holder>();
   readonly #instances = new Map<
     string,
-    { key: string; exchange: Binance; version?: string }
+    { key: string; exchange: Binance; version: string }
   >();
   /** The account a user's label (or their default, "") named last: user id NUL label. */
   readonly #owners = new Map<string, string>();
@@ -188,7 +188,7 @@ export class ExchangePool {
     accountId: string,
     environment: BinanceEnvironment,
     credentials: BinanceCredentials,
-    version?: string,
+    version: string,
   ): Promise<Binance> {
     const shared = await this.markets(environment);
     const key = `${environment}\u0000${credentials.apiKey}\u0000${credentials.secret}`;
