@@ -63,6 +63,34 @@ async function machine() {
     ccxt: "4.5.84",
     postgres: await run("psql", ["--version"]).catch(() => "?"),
     node: await run("node", ["--version"]).catch(() => "?"),
+    ...await machineSpeed(),
+  };
+}
+
+/**
+ * How fast this VM is today at what the figures below lean on, so runs of different days can be
+ * read together: starting an empty Deno process (median of 5) and taking a fresh page of memory
+ * (one 64 MiB buffer touched page by page, in a child process; Deno's own start is excluded).
+ */
+async function machineSpeed() {
+  const empty = await Deno.makeTempFile({ suffix: ".js" });
+  const starts: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const t = performance.now();
+    await new Deno.Command(Deno.execPath(), { args: ["run", "--no-config", empty], stdout: "null" })
+      .output();
+    // The first start fills Deno's caches for the file.
+    if (i > 0) starts.push(performance.now() - t);
+  }
+  await Deno.remove(empty);
+  const touch = `const n = 64 << 20, b = new Uint8Array(n), t = performance.now();
+    for (let i = 0; i < n; i += 4096) b[i] = 1;
+    console.log((performance.now() - t) * 1000 / (n / 4096));`;
+  const out = await new Deno.Command(Deno.execPath(), { args: ["eval", "--no-config", touch] })
+    .output();
+  return {
+    empty_deno_start_ms: stats(starts).median,
+    page_fault_us: Math.round(Number(new TextDecoder().decode(out.stdout).trim()) * 100) / 100,
   };
 }
 
@@ -253,6 +281,62 @@ async function postgresOverTls(stack: ChildStack, a: Account) {
     return { plain: stats(plain), tls: stats(encrypted) };
   } finally {
     await tls.stop();
+  }
+}
+
+/**
+ * The least that this design can cost here: each round calls, in turn, raw ccxt (the floor),
+ * an HTTP server that only answers a stored create-order answer, the same server after two
+ * Postgres round trips carrying that answer (bench/floor_server.ts) and create-order itself.
+ * A function that must write the order before and after the exchange call pays at least the
+ * third on top of the floor, plus Postgres's own work for the two calls (pgFunctionTimes).
+ */
+async function architectureFloor(stack: ChildStack, floorAccount: Account, fnAccount: Account) {
+  const ex = createBinance({
+    endpoint: { environment: "live", baseUrl: stack.info.binance_url },
+    credentials: { apiKey: floorAccount.apiKey, secret: floorAccount.secret },
+  });
+  await ex.loadMarkets();
+  const payload = JSON.stringify(await call(stack.info, fnAccount.token, "create-order", order));
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}bench/floor_server.ts`],
+    env: { PORT: String(freePort()), FLOOR_DB_URL: stack.info.db_url, FLOOR_PAYLOAD: payload },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = proc.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let url = "";
+  try {
+    const first = await lines.read();
+    url = (JSON.parse((first.value ?? "").split("\n")[0]) as { url: string }).url;
+    const post = async (path: string) => {
+      const res = await fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${fnAccount.token}`, "content-type": "application/json" },
+        body: JSON.stringify(order),
+      });
+      await res.json();
+    };
+    const calls: [string, () => Promise<unknown>][] = [
+      ["floor", () => ex.createOrder("BTC/USDT", "market", "buy", 0.0001)],
+      ["http", () => post("/http")],
+      ["http_sql", () => post("/sql")],
+      ["function", () => call(stack.info, fnAccount.token, "create-order", order)],
+    ];
+    const times: Record<string, number[]> = Object.fromEntries(calls.map(([k]) => [k, []]));
+    const rounds = Math.round(N_PAIRED / 2);
+    for (let i = 0; i < rounds + 20; i++) {
+      for (const [name, f] of calls) {
+        const t = performance.now();
+        await f();
+        if (i >= 20) times[name].push(performance.now() - t);
+      }
+    }
+    return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, stats(v)]));
+  } finally {
+    proc.kill("SIGTERM");
+    await proc.status;
+    await lines.cancel().catch(() => {});
   }
 }
 
@@ -661,6 +745,10 @@ for (const latency of [0, 20]) {
       (section.warm as Record<string, Stats>)[name] = stats(p.product);
     }
     if (latency === 0) section.pg_functions = await pgFunctionTimes(stack, accounts[1]);
+    if (latency === 0) {
+      section.floor_of_design = await architectureFloor(stack, accounts[0], accounts[1]);
+    }
+    if (latency === 0) log(`floor of the design: ${JSON.stringify(section.floor_of_design)}`);
     if (latency === 0) section.tls = await postgresOverTls(stack, accounts[1]);
     section.original = await measureOriginal(
       stack.info,

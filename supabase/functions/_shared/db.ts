@@ -44,6 +44,14 @@ export function parseExactJson(text: string): unknown {
   });
 }
 
+/** postgres.js's type for json and jsonb: numbers kept exact, since money must not pass through a float. */
+export const EXACT_JSON = {
+  to: 3802,
+  from: [114, 3802],
+  serialize: (x: unknown) => JSON.stringify(x),
+  parse: parseExactJson,
+};
+
 /** A raised `CODE` from SQL becomes that AppError; anything else stays a (500) bug. */
 function translateDbError(err: unknown): unknown {
   const e = err as { code?: string; message?: string; detail?: string; hint?: string };
@@ -120,15 +128,7 @@ export function createDb(opts: DbOptions): Db {
     onnotice: (notice: { severity?: string; message?: string }) => {
       if (notice.severity === "WARNING") opts.onAlert?.(String(notice.message ?? ""));
     },
-    types: {
-      // jsonb with its numbers kept exact: money must not pass through a float.
-      exactJson: {
-        to: 3802,
-        from: [114, 3802],
-        serialize: (x: unknown) => JSON.stringify(x),
-        parse: parseExactJson,
-      },
-    },
+    types: { exactJson: EXACT_JSON },
   });
 
   async function call<T>(fn: string, types: string[], args: unknown[], cast = ""): Promise<T> {
