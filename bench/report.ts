@@ -337,9 +337,7 @@ function breakdownTable(z: R, l: R): string {
   if (!b0) return "";
   const b1 = l?.create_order_breakdown;
   const cell = (s: R | undefined) => s ? `${s.median} / ${s.p95}` : "–";
-  const inPg = (z.pg_functions ?? [])
-    .filter((f: R) => f.name === "begin_order" || f.name === "record_order")
-    .reduce((sum: number, f: R) => sum + f.total_ms, 0);
+  const inPg = pgOwnMs(z);
   const rows = [
     "Where create-order's time goes, request by request: the function's own request log",
     `(\`duration_ms\`, \`db_ms\`, \`exchange_ms\`) joined to the calls above by request id (${b0.requests}`,
